@@ -1,0 +1,153 @@
+"""The ``syncbot`` command line (also ``python -m bot``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from bot.config import Settings
+from bot.errors import SyncbotError
+
+log = logging.getLogger("syncbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="syncbot",
+        description="A Slack bot that keeps a local SQL copy of a Salesforce org in sync.",
+    )
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser("serve", help="HTTP mode: Slack requests, /healthz, /metrics, and the scheduler")
+    serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
+    serve.add_argument("--no-scheduler", action="store_true", help="take Slack requests only; run no sync cycles")
+
+    socket = commands.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN), with the scheduler")
+    socket.add_argument("--no-scheduler", action="store_true", help="take Slack requests only; run no sync cycles")
+
+    commands.add_parser("worker", help="the scheduler and sync engine alone, no Slack listener")
+    commands.add_parser("demo", help="the whole product offline, on the built-in Salesforce simulator")
+    commands.add_parser("keygen", help="print a new value for SYNCBOT_SECRET_KEY")
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="apply schema migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    _configure_logging(args.log_level)
+    try:
+        return _run(args)
+    except SyncbotError as exc:
+        print(f"syncbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "keygen":
+        from storage.crypto import new_key
+
+        print(new_key())
+        return 0
+    if args.command == "demo":
+        print("syncbot demo arrives with the offline walk-through; it is not part of this build yet.")
+        return 0
+    if args.command == "db":
+        from bot.runtime import build_services
+
+        services = build_services(Settings.from_env())
+        from storage.migrate import current_revision
+
+        print(f"database schema at revision {current_revision(services.db)}")
+        return 0
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "socket":
+        return _socket(args)
+    if args.command == "worker":
+        return _worker()
+    raise AssertionError(args.command)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.runtime import build_services
+    from bot.scheduler import build_scheduler
+    from handlers.app import create_app
+    from handlers.web import create_server, create_wsgi_app
+
+    settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
+    services = build_services(settings)
+    server = create_server(
+        create_wsgi_app(create_app(services), services), host=args.host, port=args.port or settings.port
+    )
+    scheduler = None if args.no_scheduler else build_scheduler(services)
+    if scheduler is not None:
+        scheduler.start()
+    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    log.info("syncbot serving on %s:%s", args.host, server.effective_port)
+    try:
+        server.run()
+    except (OSError, ValueError):
+        pass  # the socket was closed by SIGTERM
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        services.db.dispose()
+    return 0
+
+
+def _socket(args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.runtime import build_services
+    from bot.scheduler import build_scheduler
+    from handlers.app import create_app
+
+    settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"))
+    services = build_services(settings)
+    scheduler = None if args.no_scheduler else build_scheduler(services)
+    if scheduler is not None:
+        scheduler.start()
+    try:
+        SocketModeHandler(create_app(services), settings.slack_app_token).start()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def _worker() -> int:
+    from bot.runtime import build_services
+    from bot.scheduler import build_scheduler
+
+    services = build_services(Settings.from_env(require=("SLACK_BOT_TOKEN",)))
+    scheduler = build_scheduler(services)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    scheduler.start()
+    log.info("syncbot worker running; a sync tick every %ss", services.settings.sync_interval)
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+    return 0
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Slack's and the HTTP libraries' debug logs print request bodies, which can hold
+    # the credentials modal's password: they never go below INFO.
+    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "simple_salesforce"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # Alembic narrates every step at INFO; storage.migrate logs the outcome itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,171 @@
+"""Settings read from the environment and validated once, at start.
+
+A missing or malformed value raises :class:`~bot.errors.ConfigError` whose message
+is one line naming the variable; the CLI prints it and exits, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.errors import ConfigError
+
+DEFAULT_OBJECTS: tuple[str, ...] = (
+    "Lead",
+    "Contact",
+    "Account",
+    "Opportunity",
+    "OpportunityContactRole",
+    "Campaign",
+    "CampaignMember",
+    "User",
+)
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///syncbot.db"
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_OBJECT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every setting of the contract, already parsed."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = field(default=None, repr=False)
+    admins: frozenset[str] = frozenset()
+    alert_channel: str | None = None
+    sync_interval: int = 300
+    objects: tuple[str, ...] = DEFAULT_OBJECTS
+    salesforce_url: str | None = None
+    port: int = 3000
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, require: Iterable[str] = ()
+    ) -> "Settings":
+        """Parse the environment; ``require`` names variables this command cannot do without."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        for name in require:
+            if get(name) is None:
+                raise ConfigError(f"{name} is not set; it is required for this command.")
+
+        return cls(
+            slack_bot_token=_prefixed(get("SLACK_BOT_TOKEN"), "SLACK_BOT_TOKEN", "xoxb-"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=_prefixed(get("SLACK_APP_TOKEN"), "SLACK_APP_TOKEN", "xapp-"),
+            slack_api_url=_http_url(get("SLACK_API_URL"), "SLACK_API_URL", DEFAULT_SLACK_API_URL, slash=True),
+            database_url=_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+            secret_key=_fernet_key(get("SYNCBOT_SECRET_KEY")),
+            admins=_admins(get("SYNCBOT_ADMINS")),
+            alert_channel=_channel(get("SYNCBOT_ALERT_CHANNEL")),
+            sync_interval=_int(get("SYNCBOT_SYNC_INTERVAL"), "SYNCBOT_SYNC_INTERVAL", 300, 30, 86_400),
+            objects=_objects(get("SYNCBOT_OBJECTS")),
+            salesforce_url=_http_url(get("SYNCBOT_SALESFORCE_URL"), "SYNCBOT_SALESFORCE_URL", None),
+            port=_int(get("PORT"), "PORT", 3000, 1, 65_535),
+        )
+
+
+def _prefixed(value: str | None, name: str, prefix: str) -> str | None:
+    if value is not None and not value.startswith(prefix):
+        raise ConfigError(f"{name} must start with '{prefix}'.")
+    return value
+
+
+def _http_url(value: str | None, name: str, default: str | None, *, slash: bool = False) -> str | None:
+    if value is None:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http:// or https:// URL, got {value!r}.")
+    # Slack's Web API client joins method names onto the base, so it must end in '/'.
+    return value if not slash or value.endswith("/") else value + "/"
+
+
+def _database_url(value: str) -> str:
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {value.split('@')[-1]!r}.") from None
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(f"DATABASE_URL must point to SQLite or PostgreSQL, not {backend!r}.")
+    if backend == "postgresql" and url.drivername in ("postgresql", "postgres"):
+        # The package ships psycopg 3; SQLAlchemy's bare 'postgresql' means psycopg2.
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _fernet_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        Fernet(value.encode())
+    except (ValueError, TypeError):
+        raise ConfigError(
+            "SYNCBOT_SECRET_KEY is not a valid key; make one with `syncbot keygen`."
+        ) from None
+    return value
+
+
+def _admins(value: str | None) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    bad = [part for part in ids if not _USER_ID.match(part)]
+    if bad:
+        raise ConfigError(f"SYNCBOT_ADMINS must list Slack user IDs (like U012AB3CD), not {bad[0]!r}.")
+    return frozenset(ids)
+
+
+def _channel(value: str | None) -> str | None:
+    if value is not None and not _CHANNEL_ID.match(value):
+        raise ConfigError(f"SYNCBOT_ALERT_CHANNEL must be a Slack channel ID (like C012AB3CD), not {value!r}.")
+    return value
+
+
+def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}.") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {number}.")
+    return number
+
+
+def _objects(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_OBJECTS
+    names = [part.strip() for part in value.split(",") if part.strip()]
+    if not names:
+        raise ConfigError("SYNCBOT_OBJECTS must name at least one Salesforce object.")
+    bad = [name for name in names if not _OBJECT_NAME.match(name)]
+    if bad:
+        raise ConfigError(f"SYNCBOT_OBJECTS must list Salesforce API names, not {bad[0]!r}.")
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.lower() in seen:
+            raise ConfigError(f"SYNCBOT_OBJECTS names {name!r} twice.")
+        seen[name.lower()] = name
+    return tuple(names)

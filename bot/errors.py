@@ -1,0 +1,65 @@
+"""The one exception hierarchy of syncbot.
+
+Every error the product raises on purpose derives from :class:`SyncbotError` and
+carries a message meant for a person: handlers show ``str(error)`` as it is, so the
+text must never contain a secret.
+"""
+
+from __future__ import annotations
+
+
+class SyncbotError(Exception):
+    """Base of every error syncbot raises on purpose; ``str()`` is safe to show."""
+
+
+class ConfigError(SyncbotError):
+    """A setting is missing or malformed; the program cannot start."""
+
+
+class StorageError(SyncbotError):
+    """The database refused or could not be reached."""
+
+
+class SecretKeyMissing(SyncbotError):
+    """Credentials cannot be stored or read without ``SYNCBOT_SECRET_KEY``."""
+
+
+class SecretKeyMismatch(SyncbotError):
+    """Stored credentials were encrypted with another key than the current one."""
+
+
+class NotAuthorized(SyncbotError):
+    """The Slack user may not run a changing command."""
+
+
+class UserInputError(SyncbotError):
+    """Malformed arguments or a request that does not fit the current state."""
+
+
+class StepOutOfOrder(UserInputError):
+    """A setup step was asked for before the steps it depends on."""
+
+
+class AlreadyDone(UserInputError):
+    """A step that runs once was asked for again (a double click, a race)."""
+
+
+class SalesforceError(SyncbotError):
+    """Salesforce refused a request or could not be reached."""
+
+
+class LoginFailed(SalesforceError):
+    """Salesforce refused the login; ``field`` names the modal input to fix."""
+
+    def __init__(self, message: str, *, code: str, field: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+
+class SalesforceUnavailable(SalesforceError):
+    """Salesforce answered with a server error or could not be reached at all."""
+
+
+class RequestLimitReached(SalesforceError):
+    """The org's daily API request limit is used up."""

@@ -1,0 +1,1 @@
+"""Everything syncbot knows about Salesforce; ``gateway`` is the one door to simple-salesforce."""

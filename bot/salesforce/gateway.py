@@ -1,0 +1,179 @@
+"""The one module that imports simple-salesforce.
+
+It logs in, describes objects and (later) reads records, and turns every
+simple-salesforce exception into one of syncbot's own (``bot.errors``) through a
+single map, so that no caller ever sees a raw client error or its response body.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
+    SalesforceExpiredSession,
+    SalesforceGeneralError,
+    SalesforceMalformedRequest,
+    SalesforceRefusedRequest,
+    SalesforceResourceNotFound,
+)
+from simple_salesforce.exceptions import SalesforceError as ClientError
+
+from bot.errors import LoginFailed, RequestLimitReached, SalesforceError, SalesforceUnavailable
+from bot.messages import MSG
+from bot.salesforce.describe import FieldInfo, ObjectInfo
+from bot.salesforce.transport import make_session
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "59.0"
+
+# Login fault codes -> (what to tell the person, which modal input to fix).
+_LOGIN_FAULTS: dict[str, tuple[str, str]] = {
+    "INVALID_LOGIN": (MSG.login_invalid, "password"),
+    "INVALID_OPERATION_WITH_EXPIRED_PASSWORD": (MSG.login_password_expired, "password"),
+    "API_DISABLED_FOR_ORG": (MSG.login_api_disabled, "username"),
+    "API_CURRENTLY_DISABLED": (MSG.login_api_disabled, "username"),
+    "LOGIN_MUST_USE_SECURITY_TOKEN": (MSG.login_token_required, "security_token"),
+    "INVALID_SSO_GATEWAY_URL": (MSG.login_sso, "username"),
+}
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    """Who logged in to which org."""
+
+    org_id: str
+    org_name: str
+    is_sandbox: bool
+    instance_url: str
+    username: str
+
+
+class SalesforceGateway:
+    """Opens Salesforce connections the way the settings say (direct or through a base URL)."""
+
+    def __init__(self, *, salesforce_url: str | None = None) -> None:
+        self._salesforce_url = salesforce_url
+
+    def login(
+        self,
+        *,
+        username: str,
+        password: str,
+        security_token: str,
+        sandbox: bool,
+        timeout: tuple[float, float] | None = None,
+    ) -> "SalesforceConnection":
+        """Log in with the SOAP API; raises :class:`LoginFailed` naming the input to fix.
+
+        ``timeout`` (connect, read) bounds each request of this connection, for
+        callers that must answer Slack within its three seconds.
+        """
+        session = make_session(self._salesforce_url, **({"timeout": timeout} if timeout else {}))
+        try:
+            client = Salesforce(
+                username=username,
+                password=password,
+                security_token=security_token,
+                domain="test" if sandbox else "login",
+                session=session,
+                version=API_VERSION,
+            )
+        except SalesforceAuthenticationFailed as exc:
+            code = str(exc.code)
+            log.info("Salesforce refused the login: %s", code)
+            text, field = _LOGIN_FAULTS.get(code, (MSG.login_refused.format(code=code), "username"))
+            raise LoginFailed(text, code=code, field=field) from None
+        except requests.RequestException as exc:
+            log.warning("Salesforce login unreachable: %s", type(exc).__name__)
+            raise SalesforceUnavailable(MSG.salesforce_unreachable) from None
+        return SalesforceConnection(client, username=username)
+
+
+class SalesforceConnection:
+    """A logged-in simple-salesforce client behind syncbot's own error types."""
+
+    def __init__(self, client: Salesforce, *, username: str) -> None:
+        self._client = client
+        self.username = username
+
+    @property
+    def instance_url(self) -> str:
+        """``https://<instance host>`` of the org."""
+        return f"https://{self._client.sf_instance}"
+
+    def org(self) -> OrgInfo:
+        """The org of this session (``Organization`` is readable by every API user)."""
+        with _translated():
+            result = self._client.query("SELECT Id, Name, IsSandbox FROM Organization")
+        record = result["records"][0]
+        return OrgInfo(
+            org_id=record["Id"],
+            org_name=record["Name"],
+            is_sandbox=bool(record["IsSandbox"]),
+            instance_url=self.instance_url,
+            username=self.username,
+        )
+
+    def describe(self, object_names: Iterable[str]) -> list[ObjectInfo]:
+        """Describe the given objects as the sync user sees them.
+
+        Objects the org lacks or the user may not query come back with
+        ``available=False`` instead of failing the whole call.
+        """
+        with _translated():
+            catalog = {item["name"].lower(): item for item in self._client.describe()["sobjects"]}
+        described: list[ObjectInfo] = []
+        for name in object_names:
+            entry = catalog.get(name.lower())
+            if entry is None or not entry.get("queryable", False):
+                described.append(ObjectInfo(name=name, label=name, available=False, fields=()))
+                continue
+            with _translated():
+                body = getattr(self._client, entry["name"]).describe()
+            described.append(ObjectInfo.from_describe(body))
+        return described
+
+    def query_all(self, soql: str) -> Iterator[dict[str, Any]]:
+        """Every row of a SOQL query, deleted ones included, page by page."""
+        with _translated():
+            for record in self._client.query_all_iter(soql, include_deleted=True):
+                yield record
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Turns client exceptions into syncbot's; the one status-to-exception map."""
+    try:
+        yield
+    except SalesforceRefusedRequest as exc:
+        if _error_code(exc) == "REQUEST_LIMIT_EXCEEDED":
+            raise RequestLimitReached(MSG.salesforce_request_limit) from None
+        raise SalesforceError(MSG.salesforce_refused.format(code=_error_code(exc) or exc.status)) from None
+    except SalesforceGeneralError as exc:
+        raise SalesforceUnavailable(MSG.salesforce_server_error.format(status=exc.status)) from None
+    except (SalesforceMalformedRequest, SalesforceResourceNotFound, SalesforceExpiredSession) as exc:
+        raise SalesforceError(MSG.salesforce_refused.format(code=_error_code(exc) or exc.status)) from None
+    except ClientError as exc:
+        raise SalesforceError(MSG.salesforce_refused.format(code=_error_code(exc) or exc.status)) from None
+    except requests.RequestException as exc:
+        log.warning("Salesforce unreachable: %s", type(exc).__name__)
+        raise SalesforceUnavailable(MSG.salesforce_unreachable) from None
+
+
+def _error_code(exc: ClientError) -> str | None:
+    """The ``errorCode`` of a Salesforce error body (a JSON list), if there is one."""
+    content = exc.content
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return str(content[0].get("errorCode") or "") or None
+    return None
+
+
+__all__ = ["FieldInfo", "ObjectInfo", "OrgInfo", "SalesforceConnection", "SalesforceGateway"]

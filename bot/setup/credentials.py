@@ -1,0 +1,124 @@
+"""Step 1: verify the sync user's Salesforce login, then store it encrypted."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from bot.errors import LoginFailed, SecretKeyMissing, UserInputError
+from bot.messages import MSG
+from bot.runtime import Services
+from bot.salesforce.gateway import OrgInfo, SalesforceConnection
+from storage import workspaces
+from storage.crypto import LoginSecret
+from storage.models import SalesforceCredentials
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Slack waits three seconds for a modal submission to be answered; the login and
+# the org lookup together must fit in that, with room for the rest of the request.
+SUBMISSION_TIMEOUT = (1.5, 2.2)
+
+
+@dataclass(frozen=True)
+class CredentialsForm:
+    """What the admin typed into the credentials modal."""
+
+    username: str
+    password: str = field(repr=False)
+    security_token: str = field(repr=False)
+    sandbox: bool = False
+
+    def validate(self) -> None:
+        """Raise :class:`LoginFailed` (naming the input) for values that cannot be right."""
+        if not self.username or "@" not in self.username or any(ch.isspace() for ch in self.username):
+            raise LoginFailed(MSG.form_username_invalid, code="FORM", field="username")
+        if not self.password:
+            raise LoginFailed(MSG.form_password_missing, code="FORM", field="password")
+        if any(ch.isspace() for ch in self.security_token):
+            raise LoginFailed(MSG.form_token_invalid, code="FORM", field="security_token")
+
+
+def require_secret_key(services: Services) -> None:
+    """Refuse early (before the modal opens) when credentials could not be stored."""
+    if not services.secrets.ready:
+        raise SecretKeyMissing(MSG.secret_key_missing)
+
+
+def verify_and_store(services: Services, *, team_id: str, user_id: str, form: CredentialsForm) -> OrgInfo:
+    """Log in with the form's values and, only if that works, store them encrypted.
+
+    Raises :class:`LoginFailed` with the modal input to fix; nothing is stored then.
+    """
+    require_secret_key(services)
+    form.validate()
+    started = time.monotonic()
+    connection = services.gateway.login(
+        username=form.username,
+        password=form.password,
+        security_token=form.security_token,
+        sandbox=form.sandbox,
+        timeout=SUBMISSION_TIMEOUT,
+    )
+    org = connection.org()
+    log.info("verified Salesforce login for team %s in %.2fs (org %s)", team_id, time.monotonic() - started, org.org_id)
+    sealed = services.secrets.seal(LoginSecret(password=form.password, security_token=form.security_token))
+    with services.db.session() as session:
+        workspace = workspaces.ensure(session, team_id)
+        if workspace.bound_org_id and workspace.bound_org_id != org.org_id:
+            raise LoginFailed(
+                MSG.login_other_org.format(bound=workspace.bound_org_id, new=org.org_id),
+                code="OTHER_ORG",
+                field="username",
+            )
+        workspaces.save_credentials(
+            session,
+            SalesforceCredentials(
+                team_id=team_id,
+                username=form.username,
+                sandbox=form.sandbox,
+                secret=sealed,
+                org_id=org.org_id,
+                org_name=org.org_name,
+                instance_url=org.instance_url,
+                verified_at=utcnow(),
+                verified_by=user_id,
+            ),
+        )
+        workspace.credentials_verified_at = utcnow()
+    return org
+
+
+def connect(services: Services, team_id: str) -> SalesforceConnection:
+    """Log in with the stored credentials of a workspace."""
+    with services.db.session() as session:
+        row = workspaces.credentials(session, team_id)
+    if row is None:
+        raise UserInputError(MSG.step_missing.format(step="credentials", next="credentials"))
+    secret = services.secrets.open(row.secret)
+    try:
+        return services.gateway.login(
+            username=row.username,
+            password=secret.password,
+            security_token=secret.security_token,
+            sandbox=row.sandbox,
+        )
+    except LoginFailed as exc:
+        raise LoginFailed(MSG.stored_login_failed.format(reason=exc), code=exc.code, field=exc.field) from None
+
+
+@dataclass(frozen=True)
+class StoredLogin:
+    """The non-secret part of the stored login, to prefill the modal."""
+
+    username: str
+    sandbox: bool
+
+
+def stored_login(services: Services, team_id: str) -> StoredLogin | None:
+    """Username and sandbox flag of the stored credentials, if any."""
+    with services.db.session() as session:
+        row = workspaces.credentials(session, team_id)
+        return StoredLogin(username=row.username, sandbox=row.sandbox) if row else None

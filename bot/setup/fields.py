@@ -1,0 +1,264 @@
+"""Step 2: what the sync user can see, which fields to leave out, and the tables made from it."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import Session
+
+from bot.errors import AlreadyDone, UserInputError
+from bot.messages import MSG
+from bot.runtime import Services
+from bot.salesforce.describe import REQUIRED_FIELDS, ObjectInfo
+from bot.setup import progress
+from bot.setup.credentials import connect
+from bot.setup.progress import Step
+from storage import catalog, mirror, workspaces
+from storage.models import ObjectField, SyncedObject
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One field as ``/sync fields Object`` and ``/sync mappings`` show it."""
+
+    name: str
+    label: str
+    type: str
+    hidden: bool
+    unsyncable_reason: str | None
+    column: str
+
+    @property
+    def required(self) -> bool:
+        """True for Id, IsDeleted and SystemModstamp."""
+        return self.name in REQUIRED_FIELDS
+
+    @property
+    def synced(self) -> bool:
+        """True when the field has (or will have) a column."""
+        return not self.hidden and self.unsyncable_reason is None
+
+
+@dataclass(frozen=True)
+class ObjectSummary:
+    """One object with its field counts."""
+
+    name: str
+    label: str
+    table: str
+    available: bool
+    visible: int
+    hidden: int
+    unsyncable: int
+
+
+def field_views(rows: Sequence[ObjectField]) -> list[FieldView]:
+    return [
+        FieldView(
+            name=row.field_name,
+            label=row.label,
+            type=row.sf_type,
+            hidden=row.hidden,
+            unsyncable_reason=row.unsyncable_reason,
+            column=row.column_name,
+        )
+        for row in rows
+    ]
+
+
+def refresh(services: Services, team_id: str) -> None:
+    """Describe the configured objects with the sync user's session and store the result.
+
+    Once the tables exist the catalog is what they were built from, so it is kept.
+    """
+    with services.db.session() as session:
+        state = progress.load(session, team_id)
+    state.require(Step.CREDENTIALS)
+    if state.done(Step.SYNC_FIELDS):
+        return
+    described = connect(services, team_id).describe(services.settings.objects)
+    with services.db.session() as session:
+        if progress.load(session, team_id).done(Step.SYNC_FIELDS):
+            return  # another admin ran sync-fields meanwhile; its catalog stands
+        for info in described:
+            _store_object(session, team_id, info)
+
+
+def _store_object(session: Session, team_id: str, info: ObjectInfo) -> None:
+    obj = SyncedObject(
+        team_id=team_id,
+        object_name=info.name,
+        label=info.label,
+        table_name=mirror.table_name(info.name),
+        available=info.available,
+    )
+    rows = [
+        ObjectField(
+            team_id=team_id,
+            object_name=info.name,
+            field_name=field.name,
+            position=position,
+            label=field.label,
+            sf_type=field.type,
+            length=field.length,
+            precision=field.precision,
+            scale=field.scale,
+            unsyncable_reason=field.unsyncable_reason,
+            hidden=False,
+            column_name=mirror.SYSTEM_COLUMNS.get(field.name, field.name.lower())[:63],
+        )
+        for position, field in enumerate(info.fields)
+    ]
+    catalog.replace_object(session, obj, rows)
+
+
+def summaries(services: Services, team_id: str) -> list[ObjectSummary]:
+    """Every configured object with its visible, hidden and unsyncable field counts."""
+    with services.db.session() as session:
+        objects = catalog.objects(session, team_id)
+        rows = catalog.fields(session, team_id)
+    by_object: dict[str, list[ObjectField]] = {}
+    for row in rows:
+        by_object.setdefault(row.object_name, []).append(row)
+    result = []
+    for obj in objects:
+        fields = by_object.get(obj.object_name, [])
+        result.append(
+            ObjectSummary(
+                name=obj.object_name,
+                label=obj.label,
+                table=obj.table_name,
+                available=obj.available,
+                visible=sum(1 for f in fields if not f.hidden and not f.unsyncable_reason),
+                hidden=sum(1 for f in fields if f.hidden),
+                unsyncable=sum(1 for f in fields if f.unsyncable_reason and not f.hidden),
+            )
+        )
+    return result
+
+
+def object_fields(services: Services, team_id: str, object_name: str) -> tuple[str, list[FieldView]]:
+    """The fields of one object (its API name as Salesforce spells it, and the fields)."""
+    with services.db.session() as session:
+        name = resolve_object(session, team_id, object_name)
+        return name, field_views(catalog.fields(session, team_id, name))
+
+
+def tables_created(services: Services, team_id: str) -> bool:
+    """True once ``sync-fields`` has created the tables."""
+    with services.db.session() as session:
+        return progress.load(session, team_id).done(Step.SYNC_FIELDS)
+
+
+def ensure_described(services: Services, team_id: str) -> None:
+    """Describe the objects unless the catalog already holds them."""
+    with services.db.session() as session:
+        empty = catalog.count(session, team_id) == 0
+    if empty:
+        refresh(services, team_id)
+
+
+def set_hidden(services: Services, team_id: str, target: str, hidden: bool) -> tuple[str, FieldView]:
+    """Hide (or unhide) ``Object.Field``; only before the tables are created.
+
+    Returns the object's API name and the field as it is now.
+    """
+    object_name, field_name = parse_target(target)
+    ensure_described(services, team_id)
+    with services.db.session() as session:
+        state = progress.load(session, team_id)
+        state.require(Step.CREDENTIALS)
+        if state.done(Step.SYNC_FIELDS):
+            raise UserInputError(MSG.hide_after_sync_fields)
+        obj = resolve_object(session, team_id, object_name)
+        row = resolve_field(session, team_id, obj, field_name)
+        if row.field_name in REQUIRED_FIELDS:
+            raise UserInputError(MSG.hide_required.format(field=f"{obj}.{row.field_name}"))
+        if row.unsyncable_reason and hidden:
+            raise UserInputError(
+                MSG.hide_unsyncable.format(field=f"{obj}.{row.field_name}", reason=row.unsyncable_reason)
+            )
+        if row.hidden == hidden:
+            raise UserInputError(
+                (MSG.already_hidden if hidden else MSG.already_visible).format(field=f"{obj}.{row.field_name}")
+            )
+        catalog.set_hidden(session, team_id, obj, row.field_name, hidden)
+        row.hidden = hidden
+        return obj, field_views([row])[0]
+
+
+def plan(services: Services, team_id: str) -> list[ObjectSummary]:
+    """What ``sync-fields`` would create: the catalog, described if it is still empty."""
+    with services.db.session() as session:
+        state = progress.load(session, team_id)
+    state.require(Step.CREDENTIALS)
+    if state.done(Step.SYNC_FIELDS):
+        raise AlreadyDone(MSG.sync_fields_done)
+    ensure_described(services, team_id)
+    return summaries(services, team_id)
+
+
+def sync_fields(services: Services, team_id: str) -> list[ObjectSummary]:
+    """Create the mirror tables for every visible field, once and for good.
+
+    The step is claimed and the tables created in one transaction: a second click
+    or a racing admin finds the step taken and changes nothing, and a failure
+    leaves neither a claim nor half the tables behind.
+    """
+    plan(services, team_id)
+    with services.db.session() as session:
+        if workspaces.claim_step(session, team_id, "fields_synced_at") is None:
+            raise AlreadyDone(MSG.sync_fields_done)
+        objects = [obj for obj in catalog.objects(session, team_id) if obj.available]
+        existing = set(mirror.existing_tables(session.connection()))
+        clash = sorted(existing & {obj.table_name for obj in objects})
+        if clash:
+            raise UserInputError(MSG.tables_exist.format(tables=", ".join(clash)))
+        metadata = MetaData()
+        tables = [
+            mirror.build_table(metadata, obj.object_name, catalog.fields(session, team_id, obj.object_name))
+            for obj in objects
+        ]
+        mirror.create_tables(session, tables)
+    return summaries(services, team_id)
+
+
+def parse_target(target: str) -> tuple[str, str]:
+    """Split ``Object.Field``; anything else is a clear error."""
+    parts = target.strip().split(".")
+    if len(parts) != 2 or not all(parts):
+        raise UserInputError(MSG.bad_target.format(target=target))
+    return parts[0], parts[1]
+
+
+def resolve_object(session: Session, team_id: str, name: str) -> str:
+    objects = {obj.object_name.lower(): obj.object_name for obj in catalog.objects(session, team_id)}
+    if not objects:
+        raise UserInputError(MSG.no_catalog)
+    found = objects.get(name.lower())
+    if found is None:
+        raise UserInputError(MSG.unknown_object.format(name=name, hint=_hint(name, objects.values())))
+    return found
+
+
+def resolve_field(session: Session, team_id: str, object_name: str, name: str) -> ObjectField:
+    rows = {row.field_name.lower(): row for row in catalog.fields(session, team_id, object_name)}
+    found = rows.get(name.lower())
+    if found is None:
+        names = [row.field_name for row in rows.values()]
+        raise UserInputError(
+            MSG.unknown_field.format(name=f"{object_name}.{name}", hint=_hint(name, names, prefix=f"{object_name}."))
+        )
+    return found
+
+
+def _hint(name: str, choices: Iterable[str], *, prefix: str = "") -> str:
+    """'Did you mean …?' with the closest names, or nothing when none is close."""
+    lowered = {option.lower(): option for option in choices}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return MSG.did_you_mean.format(names=", ".join(f"`{prefix}{lowered[c]}`" for c in close))

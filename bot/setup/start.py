@@ -1,0 +1,31 @@
+"""Step 5: start the persistent sync; the mappings freeze from then on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.errors import AlreadyDone
+from bot.messages import MSG
+from bot.runtime import Services
+from bot.setup import progress
+from bot.setup.progress import Step
+from storage import workspaces
+
+
+def check(services: Services, team_id: str) -> None:
+    """Refuse when the earlier steps are not done or the sync already runs."""
+    with services.db.session() as session:
+        state = progress.load(session, team_id)
+    state.require(Step.CONFIRM)
+    if state.done(Step.START):
+        raise AlreadyDone(MSG.start_done)
+
+
+def start(services: Services, team_id: str) -> datetime:
+    """Record that the persistent sync is started; once, whatever the clicks."""
+    check(services, team_id)
+    with services.db.session() as session:
+        started = workspaces.claim_step(session, team_id, "started_at")
+    if started is None:
+        raise AlreadyDone(MSG.start_done)
+    return started

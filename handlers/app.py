@@ -1,0 +1,48 @@
+"""The Bolt app, built by one factory from the settings."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.errors import ConfigError
+from bot.runtime import Services
+from handlers import credentials_modal, home
+from handlers.commands import router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(services: Services, *, verify_token: bool = True) -> App:
+    """A Bolt app whose every Web API call goes to ``SLACK_API_URL``.
+
+    ``verify_token`` checks the bot token with ``auth.test`` at start, so that a
+    wrong token stops the program with a clear line instead of failing later.
+    """
+    settings = services.settings
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    # Slack answers 429 with Retry-After under load; one polite retry beats a lost reply.
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    try:
+        app = App(
+            client=client,
+            signing_secret=settings.slack_signing_secret or "",
+            token_verification_enabled=verify_token,
+            raise_error_for_unhandled_request=False,
+            logger=logging.getLogger("slack_bolt"),
+        )
+    except BoltError as exc:
+        raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({_short(exc)}).") from None
+    router.register(app, services)
+    credentials_modal.register(app, services)
+    home.register(app, services)
+    return app
+
+
+def _short(exc: BoltError) -> str:
+    text = str(exc)
+    return text.split("'error': '")[-1].split("'")[0] if "'error': '" in text else text[:120]

@@ -1,0 +1,23 @@
+"""``/sync confirm-credentials [yes]``: bind the workspace to the org, for good."""
+
+from __future__ import annotations
+
+from bot.messages import MSG
+from bot.setup import binding
+from handlers.blocks import confirm_prompt, section
+from handlers.commands import Invocation, Reply, subcommand
+
+USAGE = "confirm-credentials [yes]"
+
+
+@subcommand("confirm-credentials", usage=USAGE, admin=True)
+def run(inv: Invocation) -> Reply:
+    """Warn with a confirm button, or (with ``yes``) bind the org."""
+    if not inv.confirmed(USAGE):
+        org = binding.preview(inv.services, inv.team_id)
+        warning = MSG.confirm_warning.format(org_name=org.org_name, org_id=org.org_id)
+        return Reply(text=warning, blocks=confirm_prompt("confirm-credentials", warning))
+    org = binding.confirm(inv.services, inv.team_id)
+    done = MSG.confirm_result.format(org_name=org.org_name, org_id=org.org_id)
+    next_line = MSG.mappings_footer
+    return Reply(text=f"{done}\n{next_line}", blocks=[section(done), section(next_line)])

@@ -1,0 +1,78 @@
+"""``/sync fields [Object]``, ``/sync hide Object.Field`` and ``/sync unhide Object.Field``."""
+
+from __future__ import annotations
+
+from bot.messages import MSG
+from bot.setup import fields as field_setup
+from bot.setup.fields import FieldView, ObjectSummary
+from handlers.blocks import context, line_sections, section
+from handlers.commands import Invocation, Reply, subcommand
+
+
+def summary_lines(objects: list[ObjectSummary]) -> list[str]:
+    """One line per object with its counts."""
+    lines = []
+    for obj in objects:
+        if not obj.available:
+            lines.append(MSG.fields_object_unavailable.format(name=obj.name))
+            continue
+        extra = MSG.fields_unsyncable_count.format(count=obj.unsyncable) if obj.unsyncable else ""
+        lines.append(
+            MSG.fields_object_line.format(
+                name=obj.name, table=obj.table, visible=obj.visible, hidden=obj.hidden, extra=extra
+            )
+        )
+    return lines
+
+
+def field_line(view: FieldView) -> str:
+    """One field with its tags."""
+    line = MSG.field_line.format(name=view.name, label=view.label, type=view.type)
+    if view.required:
+        line += MSG.field_tag_required
+    elif view.unsyncable_reason:
+        line += MSG.field_tag_unsyncable.format(reason=view.unsyncable_reason)
+    elif view.hidden:
+        line += MSG.field_tag_hidden
+    return line
+
+
+@subcommand("fields", usage="fields [Object]", admin=False)
+def run_fields(inv: Invocation) -> Reply:
+    """Describe the objects (before sync-fields) and show the counts or one object's fields."""
+    args = inv.arguments("fields [Object]", most=1)
+    if args:
+        # Listing one object reads the catalog that the overview just refreshed.
+        field_setup.ensure_described(inv.services, inv.team_id)
+    else:
+        field_setup.refresh(inv.services, inv.team_id)
+    synced = field_setup.tables_created(inv.services, inv.team_id)
+    footer = MSG.fields_footer_after if synced else MSG.fields_footer_before
+    if args:
+        name, views = field_setup.object_fields(inv.services, inv.team_id, args[0])
+        header = MSG.fields_object_header.format(name=name, count=len(views))
+        lines = [field_line(view) for view in views]
+    else:
+        header = MSG.fields_header
+        lines = summary_lines(field_setup.summaries(inv.services, inv.team_id))
+    blocks = [section(header), *line_sections(lines), context(footer)]
+    return Reply(text="\n".join([header, *lines]), blocks=blocks)
+
+
+def _set_hidden(inv: Invocation, usage: str, hidden: bool) -> Reply:
+    (target,) = inv.arguments(usage, least=1, most=1)
+    name, view = field_setup.set_hidden(inv.services, inv.team_id, target, hidden)
+    template = MSG.field_hidden if hidden else MSG.field_unhidden
+    return Reply(text=template.format(field=f"{name}.{view.name}"))
+
+
+@subcommand("hide", usage="hide Object.Field", admin=True)
+def run_hide(inv: Invocation) -> Reply:
+    """Leave a field out of the sync."""
+    return _set_hidden(inv, "hide Object.Field", True)
+
+
+@subcommand("unhide", usage="unhide Object.Field", admin=True)
+def run_unhide(inv: Invocation) -> Reply:
+    """Bring a hidden field back into the sync."""
+    return _set_hidden(inv, "unhide Object.Field", False)

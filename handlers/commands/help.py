@@ -1,0 +1,30 @@
+"""``/sync help``: every subcommand, and the next setup step."""
+
+from __future__ import annotations
+
+from bot.messages import MSG
+from bot.setup import progress
+from handlers.blocks import context, section
+from handlers.commands import REGISTRY, Invocation, Reply, subcommand
+
+
+def help_reply(inv: Invocation, *, prefix: str | None = None) -> Reply:
+    """The help text, optionally after a line saying what went wrong."""
+    with inv.services.db.session() as session:
+        state = progress.load(session, inv.team_id)
+    lines = []
+    for usage, text in MSG.help_lines.items():
+        registered = REGISTRY.get(usage.split()[0])
+        lines.append(f"`/sync {usage}` — {text}" + (" _(admin)_" if registered and registered.admin else ""))
+    step = state.next_step
+    next_line = MSG.help_next_step.format(step=step.value) if step else MSG.help_all_set
+    head = [section(prefix)] if prefix else []
+    blocks = [*head, section(MSG.help_header), section(next_line), section("\n".join(lines)), context(MSG.help_admin_note)]
+    text = "\n".join([*(prefix and [prefix] or []), MSG.help_header, next_line, *lines])
+    return Reply(text=text, blocks=blocks)
+
+
+@subcommand("help", usage="help", admin=False, inline=True)
+def run(inv: Invocation) -> Reply:
+    """List the subcommands and the next setup step."""
+    return help_reply(inv)

@@ -1,0 +1,59 @@
+"""``/sync history``, ``/sync errors`` and ``/sync duplicates``: what the sync has done."""
+
+from __future__ import annotations
+
+from bot import history as sync_history
+from bot.messages import MSG
+from handlers.blocks import line_sections, section
+from handlers.commands import Invocation, Reply, subcommand
+from handlers.commands.status import slack_date
+
+
+@subcommand("history", usage="history", admin=False)
+def run_history(inv: Invocation) -> Reply:
+    """Recent sync runs with their counts."""
+    inv.arguments("history")
+    runs = sync_history.recent_runs(inv.services, inv.team_id)
+    if not runs:
+        return Reply(text=MSG.history_empty)
+    lines = [
+        MSG.history_line.format(
+            started=slack_date(run.started_at),
+            trigger=run.trigger,
+            status=run.status,
+            upserted=run.records_upserted,
+            deleted=run.records_deleted,
+            error=f" — {run.error}" if run.error else "",
+        )
+        for run in runs
+    ]
+    return Reply(text="\n".join([MSG.history_header, *lines]),
+                 blocks=[section(MSG.history_header), *line_sections(lines)])
+
+
+@subcommand("errors", usage="errors", admin=False)
+def run_errors(inv: Invocation) -> Reply:
+    """Recent record-level and job-level errors."""
+    inv.arguments("errors")
+    errors = sync_history.recent_errors(inv.services, inv.team_id)
+    if not errors:
+        return Reply(text=MSG.errors_empty)
+    lines = [
+        MSG.errors_line.format(
+            when=slack_date(error.occurred_at),
+            kind=error.kind,
+            where=f" {error.object_name}" + (f" {error.record_id}" if error.record_id else "")
+            if error.object_name else "",
+            message=error.message,
+        )
+        for error in errors
+    ]
+    return Reply(text="\n".join([MSG.errors_header, *lines]),
+                 blocks=[section(MSG.errors_header), *line_sections(lines)])
+
+
+@subcommand("duplicates", usage="duplicates", admin=False)
+def run_duplicates(inv: Invocation) -> Reply:
+    """People that appear more than once (arrives with the sync engine)."""
+    inv.arguments("duplicates")
+    return Reply(text=MSG.not_yet_available.format(command="duplicates"))

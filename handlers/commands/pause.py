@@ -1,0 +1,30 @@
+"""``/sync pause``, ``/sync resume`` and ``/sync now``: control of the scheduled cycles."""
+
+from __future__ import annotations
+
+from bot.messages import MSG
+from bot.setup.alerts import set_paused
+from handlers.commands import Invocation, Reply, subcommand
+
+
+@subcommand("pause", usage="pause", admin=True)
+def run_pause(inv: Invocation) -> Reply:
+    """Stop scheduled cycles."""
+    inv.arguments("pause")
+    set_paused(inv.services, inv.team_id, True)
+    return Reply(text=MSG.paused)
+
+
+@subcommand("resume", usage="resume", admin=True)
+def run_resume(inv: Invocation) -> Reply:
+    """Restart scheduled cycles."""
+    inv.arguments("resume")
+    set_paused(inv.services, inv.team_id, False)
+    return Reply(text=MSG.resumed)
+
+
+@subcommand("now", usage="now", admin=True)
+def run_now(inv: Invocation) -> Reply:
+    """Run a cycle at once (arrives with the sync engine)."""
+    inv.arguments("now")
+    return Reply(text=MSG.not_yet_available.format(command="now"))

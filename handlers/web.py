@@ -1,0 +1,74 @@
+"""The HTTP face of ``syncbot serve``: Slack's events, a health check and metrics, as one WSGI app."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot import metrics
+from bot.health import check as health_check
+from bot.runtime import Services
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+EVENTS_PATH = "/slack/events"
+
+
+def create_wsgi_app(bolt_app: App, services: Services) -> WsgiApp:
+    """Route ``POST /slack/events`` to Bolt (which verifies signatures), ``GET /healthz``
+    and ``GET /metrics`` to their answers, and anything else to 404."""
+    slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        started = time.perf_counter()
+        status_seen: list[str] = []
+
+        def recording_start_response(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            status_seen.append(status.split()[0])
+            return start_response(status, headers, *rest)
+
+        known = path in (EVENTS_PATH, "/healthz", "/metrics")
+        try:
+            if path == EVENTS_PATH and method == "POST":
+                return slack(environ, recording_start_response)
+            if path == "/healthz" and method in ("GET", "HEAD"):
+                report = health_check(services)
+                return _json(recording_start_response, "200 OK" if report["ok"] else "503 Service Unavailable", report)
+            if path == "/metrics" and method == "GET":
+                body = generate_latest()
+                recording_start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+                return [body]
+            if known:
+                return _json(recording_start_response, "405 Method Not Allowed", {"ok": False, "error": "method"})
+            return _json(recording_start_response, "404 Not Found", {"ok": False, "error": "not_found"})
+        finally:
+            label = path if known else "other"
+            metrics.HTTP_REQUESTS.labels(path=label, status=status_seen[0] if status_seen else "500").inc()
+            metrics.HTTP_SECONDS.labels(path=label).observe(time.perf_counter() - started)
+
+    return application
+
+
+def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def create_server(app: WsgiApp, *, host: str, port: int, threads: int = 8) -> Any:
+    """A production WSGI server (waitress) bound to ``host:port``; ``port=0`` picks a free one.
+
+    The returned server has ``effective_port``, ``run()`` and ``close()``.
+    """
+    from waitress.server import create_server as waitress_server
+
+    return waitress_server(app, host=host, port=port, threads=threads, ident="syncbot", clear_untrusted_proxy_headers=True)

@@ -1,0 +1,84 @@
+"""Reads and writes of the field catalog: ``synced_objects`` and ``object_fields``.
+
+The catalog holds what the sync user can see of each object, which fields are
+hidden, and the local column each field maps to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import ObjectField, SyncedObject
+
+
+def replace_object(session: Session, obj: SyncedObject, fields: Sequence[ObjectField]) -> None:
+    """Store a fresh description of one object, keeping earlier hide choices."""
+    previous = {
+        row.field_name: row.hidden
+        for row in session.scalars(
+            select(ObjectField).where(
+                ObjectField.team_id == obj.team_id, ObjectField.object_name == obj.object_name
+            )
+        )
+    }
+    session.execute(
+        delete(ObjectField).where(
+            ObjectField.team_id == obj.team_id, ObjectField.object_name == obj.object_name
+        )
+    )
+    session.merge(obj)
+    for row in fields:
+        row.hidden = previous.get(row.field_name, row.hidden)
+        session.add(row)
+    session.flush()
+
+
+def objects(session: Session, team_id: str) -> list[SyncedObject]:
+    """Every described object of a workspace, in name order."""
+    return list(
+        session.scalars(
+            select(SyncedObject).where(SyncedObject.team_id == team_id).order_by(SyncedObject.object_name)
+        )
+    )
+
+
+def fields(session: Session, team_id: str, object_name: str | None = None) -> list[ObjectField]:
+    """The described fields of a workspace (or of one object), in describe order."""
+    query = select(ObjectField).where(ObjectField.team_id == team_id)
+    if object_name is not None:
+        query = query.where(ObjectField.object_name == object_name)
+    return list(session.scalars(query.order_by(ObjectField.object_name, ObjectField.position)))
+
+
+def set_hidden(session: Session, team_id: str, object_name: str, field_name: str, hidden: bool) -> None:
+    """Hide a field from the sync, or bring it back."""
+    session.execute(
+        update(ObjectField)
+        .where(
+            ObjectField.team_id == team_id,
+            ObjectField.object_name == object_name,
+            ObjectField.field_name == field_name,
+        )
+        .values(hidden=hidden)
+    )
+
+
+def set_column_name(session: Session, team_id: str, object_name: str, field_name: str, column: str) -> None:
+    """Record a new local column name for a field."""
+    session.execute(
+        update(ObjectField)
+        .where(
+            ObjectField.team_id == team_id,
+            ObjectField.object_name == object_name,
+            ObjectField.field_name == field_name,
+        )
+        .values(column_name=column)
+    )
+
+
+def count(session: Session, team_id: str) -> int:
+    """How many fields are described for a workspace."""
+    return session.scalar(select(func.count()).select_from(ObjectField).where(ObjectField.team_id == team_id)) or 0

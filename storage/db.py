@@ -1,0 +1,95 @@
+"""The database connection: one engine per process, sessions, and a health check."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+# How long a SQLite writer waits for another one before giving up (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class Database:
+    """An engine and a session factory for one ``DATABASE_URL``."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine: Engine = _make_engine(url, echo=echo)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits when the block ends and rolls back on error."""
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            log.warning("database error: %s", type(exc).__name__)
+            raise StorageError("The database refused the change; nothing was saved.") from exc
+        finally:
+            session.close()
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _make_engine(url: str, *, echo: bool) -> Engine:
+    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if url.startswith("sqlite"):
+        # Bolt runs listeners on worker threads; SQLite's own lock guards writes.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so
+    # that DDL and the conditional step updates share one real transaction.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+            # WAL lets readers (status, healthz) go on while a sync cycle writes.
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front: two writers then queue on the
+    # busy timeout instead of failing with "database is locked" on upgrade.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,126 @@
+"""The mirror tables ``sf_<object>``: their columns and SQL types, built from the catalog.
+
+Salesforce types map to SQL types here and nowhere else; the same code serves
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Time,
+    inspect,
+    text,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+from storage.models import ObjectField
+from storage.types import UtcDateTime
+
+TABLE_PREFIX = "sf_"
+# Columns every mirror table has, whatever the field choices; never remapped.
+SYSTEM_COLUMNS = {"Id": "id", "IsDeleted": "isdeleted", "SystemModstamp": "systemmodstamp"}
+# Longer strings than this become TEXT: PostgreSQL handles both alike, and a
+# 32,000-character VARCHAR only misleads readers of the schema.
+_MAX_VARCHAR = 4000
+
+_STRING_TYPES = {
+    "string", "textarea", "email", "phone", "url", "picklist", "multipicklist",
+    "combobox", "encryptedstring",
+}
+
+
+def table_name(object_name: str) -> str:
+    """``sf_`` plus the object's API name in lower case."""
+    return TABLE_PREFIX + object_name.lower()
+
+
+def sql_type(sf_type: str, *, length: int | None, precision: int | None, scale: int | None) -> TypeEngine[object]:
+    """The SQL column type for a Salesforce field type."""
+    if sf_type in ("id", "reference"):
+        return String(18)
+    if sf_type in _STRING_TYPES:
+        return String(length) if length and length <= _MAX_VARCHAR else Text()
+    if sf_type == "boolean":
+        return Boolean()
+    if sf_type == "int":
+        return Integer()
+    if sf_type == "long":
+        return BigInteger()
+    if sf_type in ("double", "currency", "percent"):
+        # Salesforce reports precision/scale for these; without them keep full numeric.
+        return Numeric(precision, scale) if precision else Numeric()
+    if sf_type == "date":
+        return Date()
+    if sf_type == "datetime":
+        return UtcDateTime()
+    if sf_type == "time":
+        return Time()
+    return Text()
+
+
+def build_table(metadata: MetaData, object_name: str, fields: Sequence[ObjectField]) -> Table:
+    """The mirror table of an object for its synced (visible, syncable) fields."""
+    columns: list[Column[object]] = [
+        Column("id", String(18), primary_key=True),
+        Column("isdeleted", Boolean, nullable=False, default=False),
+        Column("systemmodstamp", UtcDateTime, nullable=False),
+    ]
+    for field in fields:
+        if field.field_name in SYSTEM_COLUMNS or field.hidden or field.unsyncable_reason:
+            continue
+        columns.append(
+            Column(
+                field.column_name,
+                sql_type(field.sf_type, length=field.length, precision=field.precision, scale=field.scale),
+                nullable=True,
+            )
+        )
+    name = table_name(object_name)
+    table = Table(name, metadata, *columns)
+    # The sync reads and resumes by SystemModstamp; people filter on live rows.
+    Index(f"ix_{name}_systemmodstamp", table.c.systemmodstamp)
+    return table
+
+
+def create_tables(session: Session, tables: Sequence[Table]) -> None:
+    """Create the mirror tables in the session's transaction (DDL is transactional on
+    SQLite and PostgreSQL, so a failure leaves nothing behind)."""
+    connection = session.connection()
+    for table in tables:
+        table.create(connection, checkfirst=False)
+
+
+def existing_tables(connection: Connection) -> list[str]:
+    """Names of the mirror tables present in the database."""
+    return sorted(name for name in inspect(connection).get_table_names() if name.startswith(TABLE_PREFIX))
+
+
+def rename_column(session: Session, object_name: str, old: str, new: str) -> None:
+    """Rename a mirror column in place (SQLite >= 3.25 and PostgreSQL both can)."""
+    preparer = session.get_bind().dialect.identifier_preparer
+    session.execute(
+        text(
+            f"ALTER TABLE {preparer.quote(table_name(object_name))} "
+            f"RENAME COLUMN {preparer.quote(old)} TO {preparer.quote(new)}"
+        )
+    )
+
+
+def column_names(session: Session, object_name: str) -> list[str]:
+    """The columns of one mirror table as the database has them."""
+    return [col["name"] for col in inspect(session.connection()).get_columns(table_name(object_name))]

@@ -1,0 +1,188 @@
+"""The bookkeeping tables: everything syncbot remembers besides the mirrored data.
+
+Every row is keyed by the Slack workspace (``team_id``) so that one deployment can
+serve several workspaces. None of these tables starts with ``sf_``: that prefix is
+reserved for the mirror tables built from the field choices (``storage.mirror``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UtcDateTime, utcnow
+
+# Stable constraint names, so that migrations can refer to them on every dialect.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the bookkeeping tables."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Workspace(Base):
+    """One Slack workspace and how far its setup has come.
+
+    Each setup step is a timestamp that is set once, by a conditional UPDATE, so
+    that a double click or two racing admins cannot run a step twice.
+    """
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    credentials_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    fields_synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    org_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    bound_org_id: Mapped[str | None] = mapped_column(String(18))
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    alert_channel: Mapped[str | None] = mapped_column(String(32))
+
+
+class SalesforceCredentials(Base):
+    """The sync user's login; password and token only as one encrypted blob."""
+
+    __tablename__ = "salesforce_credentials"
+
+    team_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    username: Mapped[str] = mapped_column(String(255))
+    sandbox: Mapped[bool] = mapped_column(Boolean)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    org_id: Mapped[str] = mapped_column(String(18))
+    org_name: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(18))
+    instance_url: Mapped[str] = mapped_column(String(255))
+    verified_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    verified_by: Mapped[str] = mapped_column(String(32))
+
+
+class SyncedObject(Base):
+    """A Salesforce object of the workspace and what became of it locally."""
+
+    __tablename__ = "synced_objects"
+
+    team_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    object_name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    label: Mapped[str] = mapped_column(String(255))
+    table_name: Mapped[str] = mapped_column(String(90))
+    # False when the sync user cannot query the object; it is then left out.
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    described_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ObjectField(Base):
+    """One field of a synced object: its description, the choice and the mapping.
+
+    The field choice (``hidden``) and the mapping (``column_name``) live on the same
+    row because they are two facts about the same field with the same life cycle.
+    """
+
+    __tablename__ = "object_fields"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    object_name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    field_name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(255))
+    sf_type: Mapped[str] = mapped_column(String(40))
+    length: Mapped[int | None] = mapped_column(Integer)
+    precision: Mapped[int | None] = mapped_column(Integer)
+    scale: Mapped[int | None] = mapped_column(Integer)
+    # Why a field cannot be synced (base64, compound); None when it can.
+    unsyncable_reason: Mapped[str | None] = mapped_column(String(255))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    column_name: Mapped[str] = mapped_column(String(63))
+
+    __table_args__ = (
+        Index("ix_object_fields_team_object", "team_id", "object_name"),
+    )
+
+
+class SyncRun(Base):
+    """One sync cycle of a workspace, with its counts."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    trigger: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    records_upserted: Mapped[int] = mapped_column(Integer, default=0)
+    records_deleted: Mapped[int] = mapped_column(Integer, default=0)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ObjectCursor(Base):
+    """How far an object has been read: the last SystemModstamp and Id written."""
+
+    __tablename__ = "object_cursors"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    object_name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    last_modstamp: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_id: Mapped[str | None] = mapped_column(String(18))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SyncError(Base):
+    """A record-level or job-level error met during a sync run."""
+
+    __tablename__ = "sync_errors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id", ondelete="SET NULL"))
+    object_name: Mapped[str | None] = mapped_column(String(80))
+    record_id: Mapped[str | None] = mapped_column(String(18))
+    kind: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AlertState(Base):
+    """What the alert channel was last told, so a failing sync alerts only once."""
+
+    __tablename__ = "alert_states"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(32))
+    failure: Mapped[str | None] = mapped_column(Text)
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Lease(Base):
+    """A time-limited claim (e.g. to sync one workspace) shared by every replica."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(160), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(160))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

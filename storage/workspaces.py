@@ -1,0 +1,97 @@
+"""Reads and writes of the ``workspaces`` and ``salesforce_credentials`` tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import SalesforceCredentials, Workspace
+from storage.types import utcnow
+
+# Setup steps recorded on the workspace row, each set at most once.
+STEP_COLUMNS = ("credentials_verified_at", "fields_synced_at", "org_confirmed_at", "started_at")
+
+
+def get(session: Session, team_id: str) -> Workspace | None:
+    """The workspace row, or None when this team never used the bot."""
+    return session.get(Workspace, team_id)
+
+
+def ensure(session: Session, team_id: str) -> Workspace:
+    """The workspace row, created if missing (safe when two requests race)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(Workspace)
+        .values(team_id=team_id, created_at=utcnow(), paused=False)
+        .on_conflict_do_nothing(index_elements=["team_id"])
+    )
+    workspace = session.get(Workspace, team_id, populate_existing=True)
+    assert workspace is not None
+    return workspace
+
+
+def claim_step(session: Session, team_id: str, step: str, **values: Any) -> datetime | None:
+    """Mark a setup step done unless it already is; returns its time, or None if taken.
+
+    The check and the write are one conditional UPDATE: of two racing callers
+    (a double click, two admins) exactly one gets the row.
+    """
+    if step not in STEP_COLUMNS:
+        raise ValueError(f"unknown setup step {step!r}")
+    column = getattr(Workspace, step)
+    now = utcnow()
+    result = session.execute(
+        update(Workspace)
+        .where(Workspace.team_id == team_id, column.is_(None))
+        .values({step: now, **values})
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    session.expire_all()
+    return now
+
+
+def lock(session: Session, team_id: str) -> Workspace:
+    """The workspace row, locked until the transaction ends, so that no setup step
+    can be claimed meanwhile (SQLite's write lock does the same for its sessions)."""
+    workspace = session.scalars(
+        select(Workspace).where(Workspace.team_id == team_id).with_for_update()
+    ).one()
+    return workspace
+
+
+def set_alert_channel(session: Session, team_id: str, channel_id: str) -> None:
+    """Remember the channel that alerts are posted to."""
+    ensure(session, team_id)
+    session.execute(
+        update(Workspace).where(Workspace.team_id == team_id).values(alert_channel=channel_id)
+    )
+
+
+def set_paused(session: Session, team_id: str, paused: bool) -> None:
+    """Pause or resume the scheduled cycles of a workspace."""
+    session.execute(update(Workspace).where(Workspace.team_id == team_id).values(paused=paused))
+
+
+def credentials(session: Session, team_id: str) -> SalesforceCredentials | None:
+    """The stored Salesforce login of a workspace, still encrypted."""
+    return session.get(SalesforceCredentials, team_id)
+
+
+def save_credentials(session: Session, row: SalesforceCredentials) -> None:
+    """Store (or replace) the Salesforce login of a workspace."""
+    session.merge(row)
+
+
+def started_team_ids(session: Session, *, include_paused: bool = True) -> list[str]:
+    """Workspaces whose persistent sync has been started (optionally not the paused ones)."""
+    query = select(Workspace.team_id).where(Workspace.started_at.is_not(None))
+    if not include_paused:
+        query = query.where(Workspace.paused.is_(False))
+    return list(session.scalars(query.order_by(Workspace.team_id)))
