@@ -1,0 +1,87 @@
+"""A running syncbot (Bolt app behind the real HTTP server) wired to the stand-ins."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import Settings
+from bot.runtime import Services, build_services
+from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn
+from handlers.app import create_app
+from handlers.web import create_server, create_wsgi_app
+
+SIGNING_SECRET = "test-signing-secret"
+ADMIN = "UADMIN0001"
+MEMBER = "UMEMBER001"
+
+
+@dataclass
+class RunningBot:
+    """Everything a scenario test touches."""
+
+    url: str
+    services: Services
+    slack: SlackWebApiStandIn
+    sender: SlackRequestSender
+    salesforce: Any
+
+    def command(self, text: str, *, user_id: str = ADMIN) -> Any:
+        """Send ``/sync <text>`` and return the HTTP response (the acknowledgement)."""
+        return self.sender.slash_command(text, user_id=user_id)
+
+    def ask(self, text: str, *, user_id: str = ADMIN) -> str:
+        """Send ``/sync <text>`` and return the text its acknowledgement shows."""
+        response = self.command(text, user_id=user_id)
+        assert response.status_code == 200, response.text
+        return ack_text(response)
+
+
+def ack_text(response: Any) -> str:
+    """The text a user sees from an acknowledgement: Bolt sends a bare text as
+    ``text/plain`` and anything with blocks as JSON."""
+    if response.headers.get("Content-Type", "").startswith("application/json"):
+        return str(response.json().get("text", ""))
+    return str(response.text)
+
+
+def settings_env(*, slack: SlackWebApiStandIn, database_url: str, salesforce_url: str | None,
+                 secret_key: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a test bot runs with."""
+    env = {
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database_url,
+    }
+    if salesforce_url:
+        env["SYNCBOT_SALESFORCE_URL"] = salesforce_url
+    if secret_key:
+        env["SYNCBOT_SECRET_KEY"] = secret_key
+    env.update(extra or {})
+    return env
+
+
+@contextmanager
+def running_bot(env: Mapping[str, str], *, slack: SlackWebApiStandIn, salesforce: Any = None) -> Iterator[RunningBot]:
+    """Start the app on a free port with the given environment; stop it afterwards."""
+    services = build_services(Settings.from_env(env))
+    server = create_server(create_wsgi_app(create_app(services), services), host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, name="syncbot-http", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}"
+    try:
+        yield RunningBot(
+            url=url,
+            services=services,
+            slack=slack,
+            sender=SlackRequestSender(url, SIGNING_SECRET, web_api=slack),
+            salesforce=salesforce,
+        )
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        services.db.dispose()

@@ -1,0 +1,97 @@
+"""The HTTP face of `syncbot serve`: signatures, /healthz, /metrics, and the first answers."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from bot.slack_standin import Signing
+from tests.support.harness import MEMBER, RunningBot, ack_text
+
+
+def test_signed_help_answers_with_every_subcommand_fast(bot: RunningBot) -> None:
+    started = time.perf_counter()
+    response = bot.command("help", user_id=MEMBER)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert elapsed < 1.0
+    text = ack_text(response)
+    for usage in ("help", "status", "credentials", "fields [Object]", "hide Object.Field", "unhide Object.Field",
+                  "sync-fields [yes]", "confirm-credentials [yes]", "mappings [Object]",
+                  "map Object.Field column", "start [yes]", "pause", "resume", "now", "history", "errors",
+                  "channel <#channel>", "duplicates"):
+        assert f"`/sync {usage}`" in text
+    assert "Next setup step:* `/sync credentials`" in text
+
+
+def test_empty_command_is_help(bot: RunningBot) -> None:
+    assert "`/sync status`" in bot.ask("")
+
+
+def test_status_before_setup_is_not_started(bot: RunningBot) -> None:
+    text = bot.ask("status", user_id=MEMBER)
+    assert text.splitlines()[0] == "Not started"
+    assert "`/sync credentials`" in text
+
+
+def test_unknown_subcommand_gets_help(bot: RunningBot) -> None:
+    text = bot.ask("frobnicate now")
+    assert text.startswith("`/sync frobnicate` is not a subcommand.")
+    assert "`/sync status`" in text
+
+
+def test_malformed_arguments_get_usage(bot: RunningBot) -> None:
+    assert bot.ask("status extra", user_id=MEMBER) == "Usage: `/sync status`"
+
+
+def test_bad_signature_is_401(bot: RunningBot) -> None:
+    assert bot.sender.slash_command("help", signing=Signing.BAD_SIGNATURE).status_code == 401
+
+
+def test_stale_signature_is_401(bot: RunningBot) -> None:
+    assert bot.sender.slash_command("help", signing=Signing.STALE_TIMESTAMP).status_code == 401
+
+
+def test_missing_signature_is_401(bot: RunningBot) -> None:
+    assert bot.sender.slash_command("help", signing=Signing.UNSIGNED).status_code == 401
+
+
+def test_url_verification_handshake(bot: RunningBot) -> None:
+    response = bot.sender.url_verification("abc123")
+    assert response.status_code == 200
+    assert response.json()["challenge"] == "abc123"
+
+
+def test_healthz_reports_the_database(bot: RunningBot) -> None:
+    response = requests.get(f"{bot.url}/healthz", timeout=5)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True
+    assert body["database"] == "sqlite"
+    assert body["schema"] == body["schema_head"]
+
+
+def test_healthz_is_503_when_the_database_is_gone(bot: RunningBot) -> None:
+    bot.services.db.engine.dispose()
+    # Point the engine at a path that cannot exist: the ping fails like a dead server.
+    from sqlalchemy import create_engine
+
+    bot.services.db.engine = create_engine("sqlite:////nonexistent-dir/x.db")
+    response = requests.get(f"{bot.url}/healthz", timeout=5)
+    assert response.status_code == 503
+    assert response.json()["ok"] is False
+
+
+def test_metrics_in_prometheus_text_format(bot: RunningBot) -> None:
+    bot.command("help")
+    response = requests.get(f"{bot.url}/metrics", timeout=5)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert 'syncbot_http_requests_total{path="/slack/events",status="200"}' in response.text
+    assert "syncbot_subcommand_seconds_bucket" in response.text
+
+
+def test_unknown_path_is_404_and_wrong_method_405(bot: RunningBot) -> None:
+    assert requests.get(f"{bot.url}/nope", timeout=5).status_code == 404
+    assert requests.get(f"{bot.url}/slack/events", timeout=5).status_code == 405
