@@ -17,6 +17,18 @@ from handlers.commands import router
 log = logging.getLogger(__name__)
 
 
+class _ClientTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment on its own and then warns that
+    the client's token wins; it is the same token, so the warning only confuses."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_bolt_logger = logging.getLogger("slack_bolt")
+_bolt_logger.addFilter(_ClientTokenNotice())
+
+
 def create_app(services: Services, *, verify_token: bool = True) -> App:
     """A Bolt app whose every Web API call goes to ``SLACK_API_URL``.
 
@@ -33,7 +45,7 @@ def create_app(services: Services, *, verify_token: bool = True) -> App:
             signing_secret=settings.slack_signing_secret or "",
             token_verification_enabled=verify_token,
             raise_error_for_unhandled_request=False,
-            logger=logging.getLogger("slack_bolt"),
+            logger=_bolt_logger,
         )
     except BoltError as exc:
         raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({_short(exc)}).") from None

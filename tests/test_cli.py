@@ -1,0 +1,111 @@
+"""The `syncbot` command line, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from cryptography.fernet import Fernet
+
+from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn
+from tests.support.harness import SIGNING_SECRET, ack_text
+
+
+def syncbot(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SYNCBOT_", "DATABASE_URL"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], env={**clean, **(env or {})},
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def test_help_lists_the_commands() -> None:
+    result = syncbot("--help")
+    assert result.returncode == 0
+    for command in ("serve", "socket", "worker", "demo", "keygen", "db"):
+        assert command in result.stdout
+
+
+def test_keygen_prints_a_fernet_key() -> None:
+    result = syncbot("keygen")
+    assert result.returncode == 0
+    Fernet(result.stdout.strip().encode())  # raises if malformed
+
+
+def test_db_upgrade_twice(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    first = syncbot("db", "upgrade", env=env)
+    second = syncbot("db", "upgrade", env=env)
+    assert first.returncode == second.returncode == 0
+    assert "database schema at revision 0001" in second.stdout
+
+
+def test_config_error_is_one_line_without_traceback(tmp_path: Path) -> None:
+    result = syncbot("db", "upgrade", env={"SYNCBOT_SYNC_INTERVAL": "soon"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "syncbot: SYNCBOT_SYNC_INTERVAL must be a whole number, got 'soon'."
+
+
+def test_serve_requires_the_slack_settings() -> None:
+    result = syncbot("serve")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "syncbot: SLACK_BOT_TOKEN is not set; it is required for this command."
+
+
+def test_serve_rejects_a_refused_token(tmp_path: Path) -> None:
+    with SlackWebApiStandIn() as slack:
+        env = {"SLACK_BOT_TOKEN": "xoxb-wrong", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.api_url,
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+        result = syncbot("serve", "--port", str(_free_port()), env=env)
+    assert result.returncode == 2
+    assert "`token` will be unused" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "syncbot: SLACK_BOT_TOKEN was refused by Slack (invalid_auth)."
+
+
+def test_serve_answers_a_signed_help_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    with SlackWebApiStandIn() as slack:
+        env = {"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+               "SLACK_API_URL": slack.api_url, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SYNCBOT_", "DATABASE_URL"))}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env={**clean, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_until_up(f"{base}/healthz")
+            started = time.perf_counter()
+            response = SlackRequestSender(base, SIGNING_SECRET, web_api=slack).slash_command("help")
+            assert time.perf_counter() - started < 1.0
+            assert response.status_code == 200
+            assert "`/sync credentials`" in ack_text(response)
+            assert requests.get(f"{base}/metrics", timeout=5).status_code == 200
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=15)
+    assert process.returncode == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(url: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not come up in {timeout}s")

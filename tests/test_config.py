@@ -1,0 +1,81 @@
+"""Settings from the environment: defaults, validation, one clear line per mistake."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import DEFAULT_OBJECTS, Settings
+from bot.errors import ConfigError
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.database_url == "sqlite:///syncbot.db"
+    assert settings.sync_interval == 300
+    assert settings.objects == DEFAULT_OBJECTS
+    assert settings.admins == frozenset()
+    assert settings.port == 3000
+    assert settings.secret_key is None
+
+
+def test_full_environment() -> None:
+    key = Fernet.generate_key().decode()
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "DATABASE_URL": "postgresql://u:p@db:5432/sync",
+            "SYNCBOT_SECRET_KEY": key,
+            "SYNCBOT_ADMINS": "U01, W02 ,",
+            "SYNCBOT_ALERT_CHANNEL": "C0123",
+            "SYNCBOT_SYNC_INTERVAL": "60",
+            "SYNCBOT_OBJECTS": "Lead, Contact",
+            "SYNCBOT_SALESFORCE_URL": "http://127.0.0.1:8/",
+            "PORT": "8080",
+        }
+    )
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+    # psycopg 3 is what ships; a bare postgresql:// URL would mean psycopg2.
+    assert settings.database_url == "postgresql+psycopg://u:p@db:5432/sync"
+    assert settings.admins == {"U01", "W02"}
+    assert settings.objects == ("Lead", "Contact")
+    assert settings.sync_interval == 60
+    assert settings.port == 8080
+    assert "p@db" not in repr(settings) or "secret_key" not in repr(settings)
+    assert key not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-1", "SLACK_BOT_TOKEN must start with 'xoxb-'."),
+        ("SLACK_APP_TOKEN", "xoxb-1", "SLACK_APP_TOKEN must start with 'xapp-'."),
+        ("SLACK_API_URL", "slack.com/api", "SLACK_API_URL must be an http:// or https:// URL"),
+        ("DATABASE_URL", "mysql://x/y", "DATABASE_URL must point to SQLite or PostgreSQL, not 'mysql'."),
+        ("DATABASE_URL", "not a url", "DATABASE_URL is not a database URL"),
+        ("SYNCBOT_SECRET_KEY", "short", "SYNCBOT_SECRET_KEY is not a valid key; make one with `syncbot keygen`."),
+        ("SYNCBOT_ADMINS", "U01,alice", "SYNCBOT_ADMINS must list Slack user IDs (like U012AB3CD), not 'alice'."),
+        ("SYNCBOT_ALERT_CHANNEL", "#general", "SYNCBOT_ALERT_CHANNEL must be a Slack channel ID"),
+        ("SYNCBOT_SYNC_INTERVAL", "5m", "SYNCBOT_SYNC_INTERVAL must be a whole number, got '5m'."),
+        ("SYNCBOT_SYNC_INTERVAL", "1", "SYNCBOT_SYNC_INTERVAL must be between 30 and 86400, got 1."),
+        ("SYNCBOT_OBJECTS", "Lead,Bad-Name", "SYNCBOT_OBJECTS must list Salesforce API names, not 'Bad-Name'."),
+        ("SYNCBOT_OBJECTS", "Lead,lead", "SYNCBOT_OBJECTS names 'lead' twice."),
+        ("SYNCBOT_OBJECTS", " , ", "SYNCBOT_OBJECTS must name at least one Salesforce object."),
+        ("SYNCBOT_SALESFORCE_URL", "ftp://x", "SYNCBOT_SALESFORCE_URL must be an http:// or https:// URL"),
+        ("PORT", "99999", "PORT must be between 1 and 65535, got 99999."),
+    ],
+)
+def test_malformed_values_name_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({name: value})
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_required_variables() -> None:
+    with pytest.raises(ConfigError, match="^SLACK_SIGNING_SECRET is not set"):
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}, require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
