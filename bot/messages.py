@@ -196,7 +196,7 @@ class _Messages:
     unknown_subcommand: Final = "`/sync {command}` is not a subcommand."
     usage: Final = "Usage: `/sync {usage}`"
     not_yet_available: Final = "`/sync {command}` arrives with the sync engine; it does nothing yet."
-    step_missing: Final = "Do `/sync {step}` first. Next setup step: `/sync {next}`."
+    step_missing: Final = "Do `/sync {next}` first: it is the next setup step."
     working: Final = ":hourglass_flowing_sand: Asking Salesforce…"
     internal_error: Final = "Something went wrong on syncbot's side; nothing changed. The error is in the bot's log."
     channel_set: Final = "Alerts will be posted to <#{channel}>."

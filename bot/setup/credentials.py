@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from bot.errors import LoginFailed, SecretKeyMissing, UserInputError
+from bot.errors import LoginFailed, SecretKeyMissing, StepOutOfOrder
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.gateway import OrgInfo, SalesforceConnection
@@ -96,7 +96,7 @@ def connect(services: Services, team_id: str) -> SalesforceConnection:
     with services.db.session() as session:
         row = workspaces.credentials(session, team_id)
     if row is None:
-        raise UserInputError(MSG.step_missing.format(step="credentials", next="credentials"))
+        raise StepOutOfOrder(MSG.step_missing.format(next="credentials"))
     secret = services.secrets.open(row.secret)
     try:
         return services.gateway.login(

@@ -56,7 +56,7 @@ class Progress:
     def require(self, step: Step) -> None:
         """Raise :class:`StepOutOfOrder` naming the step to run when ``step`` is not done."""
         if not self.done(step):
-            raise StepOutOfOrder(MSG.step_missing.format(step=step.value, next=self.next_step or step))
+            raise StepOutOfOrder(MSG.step_missing.format(next=(self.next_step or step).value))
 
 
 def load(session: Session, team_id: str) -> Progress:
