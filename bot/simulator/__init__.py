@@ -1,0 +1,34 @@
+"""A local Salesforce for tests and the offline demo.
+
+It speaks the wire formats the real simple-salesforce client uses (SOAP login, REST,
+Bulk API 2.0 queries), keeps orgs in memory with a deterministic demo dataset, and
+has switches to make it fail the way Salesforce does. Standard library only.
+
+- :class:`SalesforceSimulator` - the HTTP server: ``start()``/``stop()``/``url``, orgs,
+  fault switches and the request log.
+- :class:`SimulatedOrg` - one org's schema, records (``create``/``update``/``delete``/
+  ``generate``), users, field-level security and API usage.
+- :class:`SimClock` - the clock every timestamp comes from (real time, or set and frozen).
+
+Modules: ``server`` (HTTP, routing), ``soap`` (login), ``rest``/``query_api``/
+``records_api``/``bulk`` (the REST resources), ``soql`` and ``query_engine`` (SOQL),
+``schema``/``catalog`` (describe metadata), ``org``/``dataset`` (data), ``faults``,
+``request_log``, ``sessions``, ``values``, ``ids``, ``clock``, ``wire``.
+"""
+
+from .clock import SimClock
+from .dataset import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_SIZE, DEFAULT_USERNAME,
+                      build_demo_org, generate_records, seed_demo_data, simulate_activity)
+from .faults import FaultSwitches, InjectedFailure
+from .org import DEFAULT_API_DAILY_MAX, LOGIN_FAULTS, SimulatedOrg, SimulatedUser, UnknownRecordError
+from .request_log import LoggedRequest, RequestLog
+from .schema import FieldDef, ObjectDef, Schema, custom_field
+from .server import DEFAULT_MAX_URL_LENGTH, SalesforceSimulator
+
+__all__ = [
+    "DEFAULT_API_DAILY_MAX", "DEFAULT_MAX_URL_LENGTH", "DEFAULT_PASSWORD", "DEFAULT_SECURITY_TOKEN",
+    "DEFAULT_SIZE", "DEFAULT_USERNAME", "LOGIN_FAULTS", "FaultSwitches", "FieldDef", "InjectedFailure",
+    "LoggedRequest", "ObjectDef", "RequestLog", "SalesforceSimulator", "Schema", "SimClock", "SimulatedOrg",
+    "SimulatedUser", "UnknownRecordError", "build_demo_org", "custom_field", "generate_records",
+    "seed_demo_data", "simulate_activity",
+]

@@ -1,0 +1,235 @@
+"""Bulk API 2.0 query jobs (``jobs/query``), as simple-salesforce's ``bulk2`` drives them.
+
+The client creates a job (POST), sleeps ``wait`` seconds, polls it (GET) until
+``JobComplete``, then pages through CSV results with ``maxRecords`` and the
+``Sforce-Locator`` header. Jobs start in ``UploadComplete`` and complete on the
+``polls_to_complete``-th poll (1 by default, so tests need no waiting); before
+that a poll says ``InProgress``. The query is checked when the job is created
+(400 like Salesforce) and run when it completes.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Sequence
+
+from .faults import FaultSwitches
+from .ids import BULK_JOB_PREFIX, random_id
+from .query_engine import BoundQuery, Record, bind, execute
+from .soql import SoqlError, UnsupportedSoql
+from .values import format_datetime, to_csv
+from .wire import ApiError, Response, RestContext, method_not_allowed, not_found
+
+CSV_CONTENT_TYPE = "text/csv"
+DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}
+LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
+DAILY_QUERY_JOBS_MAX = 10_000
+MAX_KEPT_JOBS = 500
+
+
+@dataclass
+class BulkQueryJob:
+    """One query job and its results."""
+
+    job_id: str
+    org_id: str
+    user_id: str
+    operation: str
+    query: BoundQuery
+    column_delimiter: str
+    line_ending: str
+    version: str
+    created: datetime
+    failure: str | None = None
+    state: str = "UploadComplete"
+    polls: int = 0
+    rows: Sequence[Record] | None = None
+    modified: datetime | None = None
+
+    def info(self, *, detailed: bool = False) -> dict[str, Any]:
+        """The job description Salesforce returns (more fields on GET than on create)."""
+        answer: dict[str, Any] = {
+            "id": self.job_id, "operation": self.operation, "object": self.query.obj.name,
+            "createdById": self.user_id, "createdDate": format_datetime(self.created),
+            "systemModstamp": format_datetime(self.modified or self.created), "state": self.state,
+            "concurrencyMode": "Parallel", "contentType": "CSV", "apiVersion": float(self.version),
+            "lineEnding": self.line_ending, "columnDelimiter": self.column_delimiter,
+        }
+        if detailed:
+            answer.update(jobType="V2Query", numberRecordsProcessed=len(self.rows or ()), retries=0,
+                          totalProcessingTime=0 if self.rows is None else 42)
+            if self.state == "Failed":
+                answer["errorMessage"] = self.failure
+        return answer
+
+
+class BulkQueryJobs:
+    """The query jobs of all orgs."""
+
+    def __init__(self, faults: FaultSwitches, *, polls_to_complete: int = 1) -> None:
+        self.faults = faults
+        self.polls_to_complete = polls_to_complete
+        self._lock = threading.Lock()
+        self._jobs: dict[str, BulkQueryJob] = {}
+        self._created_per_org: dict[str, int] = {}
+
+    def handle(self, ctx: RestContext, rest: list[str]) -> Response:
+        """Route ``jobs/query[/<id>[/results]]``."""
+        method = ctx.request.method
+        if not rest:
+            if method == "POST":
+                return self.create(ctx)
+            if method == "GET":
+                jobs = [job.info() for job in self._jobs_of(ctx)]
+                return Response.json({"done": True, "records": jobs, "nextRecordsUrl": None})
+            raise method_not_allowed(method, "GET, POST")
+        job = self._job(ctx, rest[0])
+        if len(rest) == 1:
+            if method == "GET":
+                return Response.json(self._poll(ctx, job).info(detailed=True))
+            if method == "PATCH":
+                return Response.json(self._abort(ctx, job).info())
+            if method == "DELETE":
+                return self._delete(job)
+            raise method_not_allowed(method, "GET, PATCH, DELETE")
+        if rest[1:] == ["results"] and method == "GET":
+            return self._results(ctx, job)
+        raise not_found()
+
+    def jobs_created(self, org_id: str) -> int:
+        """How many query jobs an org created (for the limits resource)."""
+        with self._lock:
+            return self._created_per_org.get(org_id, 0)
+
+    def create(self, ctx: RestContext) -> Response:
+        """``POST jobs/query``: check the query and start a job."""
+        payload = ctx.request.json_body()
+        if not isinstance(payload, dict):
+            raise ApiError(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
+        operation = payload.get("operation")
+        if operation not in ("query", "queryAll"):
+            raise ApiError(400, "INVALIDJOB", f"InvalidJob : Invalid operation: {operation}")
+        delimiter = payload.get("columnDelimiter", "COMMA")
+        line_ending = payload.get("lineEnding", "LF")
+        if delimiter not in DELIMITERS or line_ending not in LINE_ENDINGS:
+            raise ApiError(400, "INVALIDJOB", "InvalidJob : Invalid columnDelimiter or lineEnding")
+        bound = self._checked_query(ctx, str(payload.get("query") or ""))
+        now = ctx.org.clock.now()
+        job = BulkQueryJob(random_id(BULK_JOB_PREFIX), ctx.org.org_id, ctx.user.user_id, operation, bound,
+                           delimiter, line_ending, ctx.version, now, failure=self.faults.take_bulk_failure())
+        with self._lock:
+            self._jobs[job.job_id] = job
+            while len(self._jobs) > MAX_KEPT_JOBS:  # Salesforce keeps results 7 days; keep memory flat
+                del self._jobs[next(iter(self._jobs))]
+            self._created_per_org[ctx.org.org_id] = self._created_per_org.get(ctx.org.org_id, 0) + 1
+        return Response.json(job.info())
+
+    @staticmethod
+    def _checked_query(ctx: RestContext, soql: str) -> BoundQuery:
+        # What Bulk API 2.0 refuses on top of what REST refuses.
+        try:
+            bound = bind(ctx.org, soql, ctx.hidden)
+        except UnsupportedSoql as exc:
+            message = f"{exc.feature} is not supported by Bulk API 2.0 query"
+            raise ApiError(400, "API_ERROR", message) from None
+        except SoqlError as exc:
+            raise ApiError(400, exc.code, exc.message) from None
+        if bound.count_only:
+            raise ApiError(400, "API_ERROR", "Aggregate queries (COUNT()) are not supported by Bulk API 2.0")
+        if bound.parsed.offset is not None:
+            raise ApiError(400, "API_ERROR", "OFFSET is not supported by Bulk API 2.0 query")
+        if bound.selects_compound:
+            raise ApiError(400, "API_ERROR", "Selecting compound data not supported in Bulk Query")
+        if bound.selects_binary:
+            raise ApiError(400, "API_ERROR", "Binary (base64) fields are not supported in Bulk Query")
+        return bound
+
+    def _jobs_of(self, ctx: RestContext) -> list[BulkQueryJob]:
+        with self._lock:
+            return [job for job in self._jobs.values() if job.org_id == ctx.org.org_id]
+
+    def _job(self, ctx: RestContext, job_id: str) -> BulkQueryJob:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None or job.org_id != ctx.org.org_id:
+            raise not_found()
+        return job
+
+    def _poll(self, ctx: RestContext, job: BulkQueryJob) -> BulkQueryJob:
+        with self._lock:
+            if job.state not in ("UploadComplete", "InProgress"):
+                return job
+            job.polls += 1
+            job.modified = ctx.org.clock.now()
+            if job.failure is not None:
+                job.state = "Failed"
+            elif job.polls >= self.polls_to_complete:
+                job.rows = execute(ctx.org, job.query, include_deleted=job.operation == "queryAll")
+                job.state = "JobComplete"
+            else:
+                job.state = "InProgress"
+            return job
+
+    def _abort(self, ctx: RestContext, job: BulkQueryJob) -> BulkQueryJob:
+        state = ctx.request.json_body()
+        if not isinstance(state, dict) or state.get("state") != "Aborted":
+            raise ApiError(400, "INVALIDJOBSTATE", "InvalidJobState : a query job can only be set to Aborted")
+        with self._lock:
+            if job.state not in ("UploadComplete", "InProgress"):
+                raise ApiError(400, "INVALIDJOBSTATE", f"InvalidJobState : Job is already {job.state}")
+            job.state = "Aborted"
+            job.modified = ctx.org.clock.now()
+        return job
+
+    def _delete(self, job: BulkQueryJob) -> Response:
+        with self._lock:
+            if job.state in ("UploadComplete", "InProgress"):
+                raise ApiError(400, "INVALIDJOBSTATE", "InvalidJobState : abort the job before deleting it")
+            del self._jobs[job.job_id]
+        return Response.no_content()
+
+    def _results(self, ctx: RestContext, job: BulkQueryJob) -> Response:
+        if job.state != "JobComplete" or job.rows is None:
+            raise ApiError(400, "INVALIDJOBSTATE", f"InvalidJobState : Job is in state {job.state}")
+        params = ctx.request.params()
+        start = _decode_locator(params.get("locator", ""))
+        if start is None or start > len(job.rows):
+            raise ApiError(400, "INVALIDLOCATOR", "InvalidLocator : the locator is not valid for this job")
+        max_records = params.get("maxRecords")
+        if max_records is not None and (not max_records.isdigit() or int(max_records) < 1):
+            raise ApiError(400, "INVALIDREQUEST", "maxRecords must be a positive integer")
+        end = len(job.rows) if max_records is None else min(len(job.rows), start + int(max_records))
+        response = Response.text(self._csv(job, job.rows[start:end]), CSV_CONTENT_TYPE)
+        response.headers["Sforce-NumberOfRecords"] = str(end - start)
+        response.headers["Sforce-Locator"] = _encode_locator(end) if end < len(job.rows) else "null"
+        return response
+
+    @staticmethod
+    def _csv(job: BulkQueryJob, rows: Sequence[Record]) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=DELIMITERS[job.column_delimiter],
+                            lineterminator=LINE_ENDINGS[job.line_ending], quoting=csv.QUOTE_ALL)
+        writer.writerow([fld.name for fld in job.query.fields])
+        for row in rows:
+            writer.writerow([to_csv(value_of(row)) for value_of in job.query.accessors])
+        return buffer.getvalue()
+
+
+def _encode_locator(position: int) -> str:
+    # Salesforce's locators are opaque; base64 of the position keeps them short and stateless.
+    return base64.urlsafe_b64encode(str(position).encode()).decode().rstrip("=")
+
+
+def _decode_locator(locator: str) -> int | None:
+    if not locator:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(locator + "=" * (-len(locator) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None

@@ -1,0 +1,277 @@
+"""The standard objects of the simulated org, with realistic describe metadata.
+
+Names, types, lengths and flags follow what a Salesforce Enterprise org reports for
+these objects; a few custom fields per main object (``__c``) exercise what real orgs
+add: a double, a picklist, an external id, a formula, a location and a base64 field.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .schema import FieldDef, ObjectDef, Schema
+
+SALUTATIONS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.")
+LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
+LEAD_STATUSES = (
+    "Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted",
+)
+INDUSTRIES = (
+    "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
+    "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
+    "Entertainment", "Finance", "Healthcare", "Insurance", "Manufacturing", "Media",
+    "Retail", "Technology", "Transportation", "Utilities", "Other",
+)
+RATINGS = ("Hot", "Warm", "Cold")
+ACCOUNT_TYPES = (
+    "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller",
+    "Installation Partner", "Technology Partner", "Other",
+)
+OPPORTUNITY_STAGES = (
+    "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
+    "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost",
+)
+OPPORTUNITY_TYPES = ("Existing Customer - Upgrade", "Existing Customer - Replacement", "New Customer")
+CONTACT_ROLES = (
+    "Business User", "Decision Maker", "Economic Buyer", "Economic Decision Maker", "Evaluator",
+    "Executive Sponsor", "Influencer", "Technical Buyer", "Other",
+)
+CAMPAIGN_TYPES = (
+    "Conference", "Webinar", "Trade Show", "Partners", "Advertisement", "Email", "Direct Mail", "Other",
+)
+CAMPAIGN_STATUSES = ("Planned", "In Progress", "Completed", "Aborted")
+MEMBER_STATUSES = ("Planned", "Sent", "Received", "Responded")
+CHANNELS = ("Email", "Phone", "SMS", "In person")
+TIERS = ("Platinum", "Gold", "Silver", "Bronze")
+REGIONS = ("AMER", "EMEA", "APAC", "LATAM")
+TIME_ZONES = ("America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "Asia/Tokyo")
+
+
+def _id() -> FieldDef:
+    return FieldDef("Id", "id", label="Record ID", length=18, nillable=False, createable=False,
+                    updateable=False, defaulted_on_create=True)
+
+
+def _string(name: str, length: int, **kw: Any) -> FieldDef:
+    return FieldDef(name, "string", length=length, **kw)
+
+
+def _flag(name: str, **kw: Any) -> FieldDef:
+    # Checkboxes are never null: they default to false on create.
+    return FieldDef(name, "boolean", nillable=False, defaulted_on_create=True, **kw)
+
+
+def _reference(name: str, target: str, relationship: str, **kw: Any) -> FieldDef:
+    return FieldDef(name, "reference", length=18, reference_to=(target,), relationship_name=relationship,
+                    **kw)
+
+
+def _picklist(name: str, values: tuple[str, ...], **kw: Any) -> FieldDef:
+    return FieldDef(name, "picklist", length=255 if kw.get("custom") else 40, picklist_values=values, **kw)
+
+
+def _money(name: str, scale: int = 2, **kw: Any) -> FieldDef:
+    return FieldDef(name, "currency", precision=18, scale=scale, **kw)
+
+
+def _owner() -> FieldDef:
+    return _reference("OwnerId", "User", "Owner", nillable=False, defaulted_on_create=True, label="Owner ID")
+
+
+def _system(*, deletable: bool = True) -> list[FieldDef]:
+    audit = dict(createable=False, updateable=False, nillable=False, defaulted_on_create=True)
+    fields = [
+        _flag("IsDeleted", label="Deleted", createable=False, updateable=False),
+        FieldDef("CreatedDate", "datetime", **audit),
+        _reference("CreatedById", "User", "CreatedBy", **audit),
+        FieldDef("LastModifiedDate", "datetime", **audit),
+        _reference("LastModifiedById", "User", "LastModifiedBy", **audit),
+        FieldDef("SystemModstamp", "datetime", label="System Modstamp", **audit),
+    ]
+    return fields if deletable else fields[1:]
+
+
+def _person_name(*, required_last: bool = True) -> list[FieldDef]:
+    return [
+        _string("LastName", 80, nillable=not required_last, compound_field_name="Name"),
+        _string("FirstName", 40, compound_field_name="Name"),
+        _picklist("Salutation", SALUTATIONS, compound_field_name="Name"),
+        _string("Name", 121, label="Full Name", createable=False, updateable=False, name_field=True),
+    ]
+
+
+def _address(prefix: str) -> list[FieldDef]:
+    """The components of a compound address, then the address itself (describe order)."""
+    compound = f"{prefix}Address"
+    parts = [
+        FieldDef(f"{prefix}Street", "textarea", length=255, compound_field_name=compound),
+        _string(f"{prefix}City", 40, compound_field_name=compound),
+        _string(f"{prefix}State", 80, compound_field_name=compound),
+        _string(f"{prefix}PostalCode", 20, compound_field_name=compound),
+        _string(f"{prefix}Country", 80, compound_field_name=compound),
+        FieldDef(f"{prefix}Latitude", "double", precision=18, scale=15, compound_field_name=compound),
+        FieldDef(f"{prefix}Longitude", "double", precision=18, scale=15, compound_field_name=compound),
+        _picklist(f"{prefix}GeocodeAccuracy", ("Address", "NearAddress", "Block", "Street", "ExtendedZip",
+                                               "Zip", "City", "County", "State", "Unknown"),
+                  compound_field_name=compound),
+    ]
+    return [*parts, FieldDef(compound, "address", createable=False, updateable=False)]
+
+
+def _description() -> FieldDef:
+    return FieldDef("Description", "textarea", length=32000)
+
+
+def _expected_revenue(org: Any, record: Mapping[str, Any]) -> float | None:
+    amount, probability = record.get("Amount"), record.get("Probability")
+    if amount is None or probability is None:
+        return None
+    return round(amount * probability / 100.0, 2)
+
+
+def _account_name(org: Any, record: Mapping[str, Any]) -> str | None:
+    # A cross-object formula: it changes when the Account is renamed, while the
+    # Contact's SystemModstamp stays put (what real formula fields do).
+    account_id = record.get("AccountId")
+    return org.peek_value("Account", account_id, "Name") if account_id else None
+
+
+def _object(name: str, prefix: str, fields: list[FieldDef], *, plural: str | None = None,
+            label: str | None = None, **flags: Any) -> ObjectDef:
+    return ObjectDef(name=name, label=label or name, label_plural=plural or f"{label or name}s",
+                     key_prefix=prefix, fields={fld.name: fld for fld in fields}, **flags)
+
+
+def default_schema() -> Schema:
+    """A fresh copy of the standard objects, alphabetically like the global describe."""
+    lead = _object("Lead", "00Q", [
+        _id(), *_system()[:1], *_person_name(), _string("Title", 128),
+        _string("Company", 255, nillable=False),
+        *_address(""), FieldDef("Phone", "phone", length=40), FieldDef("MobilePhone", "phone", length=40),
+        FieldDef("Email", "email", length=80), FieldDef("Website", "url", length=255), _description(),
+        _picklist("LeadSource", LEAD_SOURCES),
+        _picklist("Status", LEAD_STATUSES, nillable=False, defaulted_on_create=True, label="Lead Status"),
+        _picklist("Industry", INDUSTRIES), _picklist("Rating", RATINGS),
+        _money("AnnualRevenue", scale=0), FieldDef("NumberOfEmployees", "int", digits=8, label="Employees"),
+        _owner(), _flag("HasOptedOutOfEmail", label="Email Opt Out"),
+        _flag("IsConverted", label="Converted", createable=False, updateable=False),
+        FieldDef("ConvertedDate", "date", createable=False, updateable=False),
+        _reference("ConvertedAccountId", "Account", "ConvertedAccount", createable=False, updateable=False),
+        _reference("ConvertedContactId", "Contact", "ConvertedContact", createable=False, updateable=False),
+        *_system()[1:], FieldDef("LastActivityDate", "date", createable=False, updateable=False),
+        FieldDef("Custom_Score__c", "double", precision=18, scale=2, custom=True, label="Score"),
+    ])
+    contact = _object("Contact", "003", [
+        _id(), *_system()[:1], _reference("AccountId", "Account", "Account", label="Account ID"),
+        *_person_name(),
+        *_address("Mailing"), FieldDef("Phone", "phone", length=40, label="Business Phone"),
+        FieldDef("MobilePhone", "phone", length=40), FieldDef("Email", "email", length=80),
+        _string("Title", 128), _string("Department", 80), _picklist("LeadSource", LEAD_SOURCES),
+        FieldDef("Birthdate", "date"), _description(), _owner(),
+        _flag("HasOptedOutOfEmail", label="Email Opt Out"), _flag("DoNotCall"),
+        *_system()[1:], FieldDef("LastActivityDate", "date", createable=False, updateable=False),
+        _picklist("Preferred_Channel__c", CHANNELS, custom=True, label="Preferred Channel"),
+        FieldDef("Photo__c", "base64", length=32000000, custom=True, label="Photo"),
+        FieldDef("Account_Name__c", "string", length=1300, custom=True, calculated=True, createable=False,
+                 updateable=False, label="Account Name", formula=_account_name),
+    ])
+    account = _object("Account", "001", [
+        _id(), *_system()[:1], _string("Name", 255, nillable=False, name_field=True, label="Account Name"),
+        _picklist("Type", ACCOUNT_TYPES, label="Account Type"),
+        _reference("ParentId", "Account", "Parent", label="Parent Account ID"),
+        *_address("Billing"), *_address("Shipping"), FieldDef("Phone", "phone", length=40),
+        FieldDef("Fax", "phone", length=40), FieldDef("Website", "url", length=255),
+        _picklist("Industry", INDUSTRIES), _money("AnnualRevenue", scale=0),
+        FieldDef("NumberOfEmployees", "int", digits=8, label="Employees"), _description(),
+        _picklist("Rating", RATINGS), _owner(), *_system()[1:],
+        _picklist("Tier__c", TIERS, custom=True, label="Tier"),
+        FieldDef("Headquarters__Latitude__s", "double", precision=18, scale=15, custom=True,
+                 compound_field_name="Headquarters__c", label="Headquarters (Latitude)"),
+        FieldDef("Headquarters__Longitude__s", "double", precision=18, scale=15, custom=True,
+                 compound_field_name="Headquarters__c", label="Headquarters (Longitude)"),
+        FieldDef("Headquarters__c", "location", custom=True, createable=False, updateable=False),
+        _string("External_Key__c", 40, custom=True, unique=True, external_id=True, label="External Key"),
+    ])
+    opportunity = _object("Opportunity", "006", [
+        _id(), *_system()[:1], _reference("AccountId", "Account", "Account", label="Account ID"),
+        _string("Name", 120, nillable=False, name_field=True), _description(),
+        _picklist("StageName", OPPORTUNITY_STAGES, nillable=False, label="Stage"),
+        _money("Amount"), FieldDef("Probability", "percent", precision=3, scale=0, label="Probability (%)"),
+        _money("ExpectedRevenue", calculated=True, createable=False, updateable=False,
+               label="Expected Amount", formula=_expected_revenue),
+        FieldDef("CloseDate", "date", nillable=False),
+        _picklist("Type", OPPORTUNITY_TYPES, label="Opportunity Type"),
+        _string("NextStep", 255), _picklist("LeadSource", LEAD_SOURCES),
+        _flag("IsClosed", label="Closed", createable=False, updateable=False),
+        _flag("IsWon", label="Won", createable=False, updateable=False),
+        _reference("CampaignId", "Campaign", "Campaign", label="Campaign ID"), _owner(), *_system()[1:],
+        FieldDef("Forecast_Notes__c", "textarea", length=255, custom=True, label="Forecast Notes"),
+    ], plural="Opportunities")
+    contact_role = _object("OpportunityContactRole", "00K", [
+        _id(), _reference("OpportunityId", "Opportunity", "Opportunity", nillable=False, updateable=False),
+        _reference("ContactId", "Contact", "Contact", nillable=False),
+        _picklist("Role", CONTACT_ROLES), _flag("IsPrimary", label="Primary"), *_system(),
+    ], label="Opportunity Contact Role")
+    campaign = _object("Campaign", "701", [
+        _id(), *_system()[:1], _string("Name", 80, nillable=False, name_field=True),
+        _reference("ParentId", "Campaign", "Parent", label="Parent Campaign ID"),
+        _picklist("Type", CAMPAIGN_TYPES), _picklist("Status", CAMPAIGN_STATUSES),
+        FieldDef("StartDate", "date"), FieldDef("EndDate", "date"),
+        _money("ExpectedRevenue", scale=0, label="Expected Revenue in Campaign"),
+        _money("BudgetedCost", scale=0), _money("ActualCost", scale=0),
+        FieldDef("ExpectedResponse", "percent", precision=10, scale=2, label="Expected Response (%)"),
+        FieldDef("NumberSent", "double", precision=18, scale=0, label="Num Sent in Campaign"),
+        _flag("IsActive", label="Active"), _description(), _owner(), *_system()[1:],
+        _picklist("Region__c", REGIONS, custom=True, label="Region"),
+    ])
+    member = _object("CampaignMember", "00v", [
+        _id(), *_system()[:1],
+        _reference("CampaignId", "Campaign", "Campaign", nillable=False, updateable=False),
+        _reference("LeadId", "Lead", "Lead", updateable=False),
+        _reference("ContactId", "Contact", "Contact", updateable=False),
+        _picklist("Status", MEMBER_STATUSES),
+        _flag("HasResponded", label="Responded", createable=False, updateable=False),
+        FieldDef("FirstRespondedDate", "date", createable=False, updateable=False), *_system()[1:],
+    ], label="Campaign Member")
+    user = _object("User", "005", [
+        _id(), _string("Username", 80, nillable=False, unique=True), *_person_name()[:2],
+        _string("Name", 121, label="Full Name", createable=False, updateable=False, name_field=True),
+        _string("CompanyName", 80), _string("Department", 80), _string("Title", 80),
+        FieldDef("Email", "email", length=128, nillable=False), FieldDef("Phone", "phone", length=40),
+        _string("Alias", 8, nillable=False), _flag("IsActive", label="Active"),
+        _picklist("TimeZoneSidKey", TIME_ZONES, nillable=False, label="Time Zone"),
+        _picklist("UserType", ("Standard", "PowerPartner", "CsnOnly", "Guest"), createable=False,
+                  updateable=False),
+        _reference("ManagerId", "User", "Manager"), *_system(deletable=False),
+        FieldDef("LastLoginDate", "datetime", createable=False, updateable=False),
+    ], deletable=False)
+    organization = _object("Organization", "00D", [
+        _id(), _string("Name", 80, nillable=False, name_field=True), _string("Division", 80), *_address(""),
+        FieldDef("Phone", "phone", length=40), _string("PrimaryContact", 80),
+        _picklist("OrganizationType", ("Developer Edition", "Enterprise Edition", "Unlimited Edition",
+                                       "Professional Edition"), createable=False, updateable=False,
+                  label="Edition"),
+        _flag("IsSandbox", createable=False, updateable=False),
+        _string("InstanceName", 5, createable=False, updateable=False),
+        FieldDef("TrialExpirationDate", "datetime", createable=False, updateable=False),
+        *_system(deletable=False),
+    ], replicateable=False, createable=False, deletable=False)
+    return Schema([account, campaign, member, contact, lead, opportunity, contact_role, organization, user])
+
+
+# Default synced objects of syncbot (contract.md): all present in the default schema.
+SYNCED_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "OpportunityContactRole", "Campaign",
+                  "CampaignMember", "User")
+
+
+def derive(object_name: str, record: dict[str, Any]) -> None:
+    """Fill in the fields Salesforce computes on save (stored, unlike formulas)."""
+    if object_name in ("Lead", "Contact", "User") and ("FirstName" in record or "LastName" in record):
+        parts = [record.get("FirstName"), record.get("LastName")]
+        record["Name"] = " ".join(part for part in parts if part)
+    elif object_name == "Opportunity" and "StageName" in record:
+        stage = record["StageName"]
+        record["IsClosed"] = stage in ("Closed Won", "Closed Lost")
+        record["IsWon"] = stage == "Closed Won"
+    elif object_name == "CampaignMember" and "Status" in record:
+        record["HasResponded"] = record["Status"] == "Responded"

@@ -1,0 +1,336 @@
+"""The deterministic demo dataset, and fast generation of many plausible records.
+
+``build_demo_org()`` gives the ready "Acme Corp" org with its sync user; the same
+``seed`` and ``size`` always give the same records, ids and links (timestamps are
+laid out backwards from the clock's "now", so freeze the clock for identical ones).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from . import catalog
+from .clock import SimClock, utc_millis
+from .org import DEFAULT_API_DAILY_MAX, SimulatedOrg
+
+DEFAULT_USERNAME = "sync@acme.example"
+DEFAULT_PASSWORD = "Sync-Passw0rd!"
+DEFAULT_SECURITY_TOKEN = "aBcD1234eFgH5678iJkL9012"
+DEFAULT_SIZE = 40  # Accounts; everything else scales from it (about 600 records).
+
+FIRST_NAMES = (
+    "Ava", "Ben", "Chloe", "Daniel", "Emma", "Felix", "Grace", "Hugo", "Isla", "Jack", "Kira", "Liam",
+    "Maya", "Noah", "Olivia", "Pablo", "Quinn", "Rosa", "Sam", "Tara", "Umar", "Vera", "Will", "Xena",
+    "Yusuf", "Zoe", "Aiko", "Bruno", "Carmen", "Dmitri", "Elena", "Farid", "Greta", "Hana", "Ivan",
+)
+LAST_NAMES = (
+    "Adams", "Becker", "Castillo", "Dubois", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jensen",
+    "Kowalski", "Larsen", "Moreau", "Nakamura", "O'Brien", "Patel", "Quispe", "Rossi", "Schmidt",
+    "Tanaka", "Usman", "Varga", "Walsh", "Xu", "Young", "Zimmermann", "Novak", "Silva", "Okafor",
+)
+COMPANY_WORDS = (
+    "Acorn", "Blue Harbor", "Cedar", "Delta", "Evergreen", "Falcon", "Granite", "Horizon", "Ironwood",
+    "Juniper", "Keystone", "Lighthouse", "Maple", "Northwind", "Orbit", "Pinnacle", "Quartz", "Redwood",
+    "Summit", "Tidewater", "Unity", "Vertex", "Willow", "Zenith",
+)
+COMPANY_SUFFIXES = (
+    "Labs", "Systems", "Logistics", "Foods", "Health", "Energy", "Partners", "Retail", "Media",
+)
+CITIES = (  # city, state, postal code, country, latitude, longitude
+    ("San Francisco", "CA", "94105", "US", 37.7897, -122.3972),
+    ("New York", "NY", "10001", "US", 40.7506, -73.9972),
+    ("Austin", "TX", "78701", "US", 30.2711, -97.7437),
+    ("Chicago", "IL", "60601", "US", 41.8858, -87.6181),
+    ("London", None, "EC2A 4NE", "GB", 51.5226, -0.0813),
+    ("Paris", None, "75002", "FR", 48.8686, 2.3417),
+    ("Berlin", None, "10115", "DE", 52.5323, 13.3846),
+    ("Tokyo", None, "100-0005", "JP", 35.6812, 139.7671),
+)
+STAGE_PROBABILITY = {
+    "Prospecting": 10, "Qualification": 10, "Needs Analysis": 20, "Value Proposition": 50,
+    "Id. Decision Makers": 60, "Perception Analysis": 70, "Proposal/Price Quote": 75,
+    "Negotiation/Review": 90, "Closed Won": 100, "Closed Lost": 0,
+}
+# A tiny PNG header: enough for a base64 field to carry binary data.
+PHOTO_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01"
+
+Row = dict[str, Any]
+
+
+def build_demo_org(
+    name: str = "Acme Corp",
+    *,
+    seed: int = 0,
+    size: int = DEFAULT_SIZE,
+    org_number: int = 1,
+    is_sandbox: bool = False,
+    instance_host: str | None = None,
+    username: str = DEFAULT_USERNAME,
+    password: str = DEFAULT_PASSWORD,
+    security_token: str = DEFAULT_SECURITY_TOKEN,
+    api_daily_max: int = DEFAULT_API_DAILY_MAX,
+    clock: SimClock | None = None,
+) -> SimulatedOrg:
+    """An org with its sync user and the seeded demo dataset (``size=0``: no records)."""
+    org = SimulatedOrg(name, org_number=org_number, is_sandbox=is_sandbox, instance_host=instance_host,
+                       api_daily_max=api_daily_max, clock=clock)
+    org.add_user(username, password, security_token, first_name="Sync", last_name="Integration")
+    if size > 0:
+        seed_demo_data(org, seed=seed, size=size)
+    return org
+
+
+def seed_demo_data(org: SimulatedOrg, *, seed: int = 0, size: int = DEFAULT_SIZE) -> None:
+    """Fill ``org`` with linked demo records: reps, Accounts with Contacts and Opportunities,
+    contact roles, Campaigns with members, and Leads (a few sharing a Contact's email)."""
+    rng = random.Random(seed)
+    now = org.clock.now()
+    history = _History(rng, now)
+    reps = org.insert_many("User", [history.stamp(_user_row(rng, i, org.name)) for i in range(4)])
+    owners = [org.default_owner_id or reps[0], *reps]
+    accounts = org.insert_many("Account", [history.stamp(_account_row(rng, i), owners) for i in range(size)])
+    contacts: list[tuple[str, str, Row]] = []  # (id, account id, row)
+    for account_id in accounts:
+        domain = _domain(org.peek_value("Account", account_id, "Name"))
+        rows = [history.stamp(_contact_row(rng, len(contacts) + k, account_id, domain), owners)
+                for k in range(3)]
+        contacts += [(cid, account_id, row) for cid, row in zip(org.insert_many("Contact", rows), rows)]
+    opportunities: list[tuple[str, str]] = []
+    for i in range(size * 3 // 2):
+        account_id = accounts[i % size]
+        row = _opportunity_row(rng, i, org.peek_value("Account", account_id, "Name"), account_id)
+        opportunities.append((org.create("Opportunity", history.stamp(row, owners)), account_id))
+    roles = []
+    for opportunity_id, account_id in opportunities:
+        people = [cid for cid, aid, _ in contacts if aid == account_id]
+        for rank, contact_id in enumerate(rng.sample(people, k=min(len(people), rng.choice((1, 2))))):
+            roles.append(history.stamp({"OpportunityId": opportunity_id, "ContactId": contact_id,
+                                        "Role": rng.choice(catalog.CONTACT_ROLES), "IsPrimary": rank == 0}))
+    org.insert_many("OpportunityContactRole", roles)
+    campaigns = org.insert_many(
+        "Campaign", [history.stamp(_campaign_row(rng, i, now), owners) for i in range(max(4, size // 5))])
+    lead_rows = [history.stamp(_lead_row(rng, i), owners) for i in range(size * 7 // 2)]
+    for k, (_, _, contact) in enumerate(contacts[: max(2, size // 6) * 7 : 7]):
+        # The same person as a Lead and a Contact; one with the email in other case.
+        twin = _lead_row(rng, len(lead_rows))
+        email = contact["Email"].upper() if k == 1 else contact["Email"]
+        twin.update(FirstName=contact["FirstName"], LastName=contact["LastName"], Email=email)
+        lead_rows.append(history.stamp(twin, owners))
+    leads = org.insert_many("Lead", lead_rows)
+    people = [("LeadId", lid) for lid in leads] + [("ContactId", cid) for cid, _, _ in contacts]
+    members = []
+    for campaign_id in campaigns:
+        for key, person_id in rng.sample(people, k=min(len(people), size * 3 // len(campaigns))):
+            members.append(history.stamp({"CampaignId": campaign_id, key: person_id,
+                                          "Status": rng.choice(catalog.MEMBER_STATUSES)}))
+    org.insert_many("CampaignMember", members)
+
+
+def generate_records(org: SimulatedOrg, object_name: str, count: int, *, seed: int | None = None,
+                     spread: timedelta | None = None, **fixed: Any) -> list[str]:
+    """Insert ``count`` plausible records of one object and return their ids.
+
+    References point at existing records (a Contact gets an existing Account, a
+    CampaignMember an existing Campaign and Lead). ``fixed`` values are set on every
+    record. Timestamps are the clock's "now", or spread evenly over the ``spread``
+    before it (oldest first), so tests can build many rows sharing one
+    ``SystemModstamp`` or a long history.
+    """
+    obj = org.object(object_name)
+    rng = random.Random(seed if seed is not None else org.count(obj.name, include_deleted=True))
+    factory = _FACTORIES.get(obj.name)
+    parents = _Parents(org, rng)
+    now = org.clock.now()
+    start = org.count(obj.name, include_deleted=True)
+    rows = []
+    for i in range(count):
+        row = factory(rng, start + i, parents) if factory else _generic_row(obj.name, start + i)
+        if spread is not None:
+            moment = utc_millis(now - spread + spread * ((i + 1) / count))
+            row.update(CreatedDate=moment, LastModifiedDate=moment, SystemModstamp=moment)
+        row.update(fixed)
+        rows.append(row)
+    return org.insert_many(obj.name, rows)
+
+
+def simulate_activity(org: SimulatedOrg, *, seed: int = 0, creates: int = 3, updates: int = 5,
+                      deletes: int = 1) -> dict[str, list[str]]:
+    """A burst of everyday changes between two sync cycles (for the demo and tests).
+
+    Creates Leads, edits Contacts and Opportunities (their ``SystemModstamp`` moves to
+    the clock's "now") and deletes Leads. Returns the ids touched, by kind of change.
+    """
+    rng = random.Random(seed)
+    created = generate_records(org, "Lead", creates, seed=rng.randrange(1 << 30)) if creates else []
+    updated: list[str] = []
+    for object_name, change in (("Contact", _retitle), ("Opportunity", _advance_stage)):
+        candidates = org.ids(object_name)
+        for record_id in rng.sample(candidates, k=min(len(candidates), (updates + 1) // 2)):
+            org.update(object_name, record_id, change(rng, org.get(object_name, record_id)))
+            updated.append(record_id)
+            if len(updated) == updates:
+                break
+    victims = [lead for lead in org.ids("Lead") if lead not in created]
+    deleted = rng.sample(victims, k=min(len(victims), deletes))
+    for record_id in deleted:
+        org.delete("Lead", record_id)
+    return {"created": created, "updated": updated, "deleted": deleted}
+
+
+def _retitle(rng: random.Random, record: Row) -> Row:
+    return {"Title": rng.choice(("CEO", "CFO", "Head of Marketing", "Procurement Lead")),
+            "Phone": _phone(rng)}
+
+
+def _advance_stage(rng: random.Random, record: Row) -> Row:
+    stages = catalog.OPPORTUNITY_STAGES
+    stage = stages[min(stages.index(record.get("StageName", stages[0])) + 1, len(stages) - 2)]
+    return {"StageName": stage, "Probability": float(STAGE_PROBABILITY[stage])}
+
+
+class _History:
+    """Deterministic created/modified timestamps over the year before ``now``."""
+
+    def __init__(self, rng: random.Random, now: datetime) -> None:
+        self.rng, self.now = rng, now
+
+    def stamp(self, row: Row, owners: list[str] | None = None) -> Row:
+        created = self.now - timedelta(seconds=self.rng.randint(3600, 365 * 86400))
+        modified = created + (self.now - created) * self.rng.random()
+        row.update(CreatedDate=utc_millis(created), LastModifiedDate=utc_millis(modified),
+                   SystemModstamp=utc_millis(modified))
+        if owners:
+            row["OwnerId"] = self.rng.choice(owners)
+        return row
+
+
+class _Parents:
+    """Lazily loaded ids of live records, to point generated references at."""
+
+    def __init__(self, org: SimulatedOrg, rng: random.Random) -> None:
+        self.org, self.rng = org, rng
+        self._ids: dict[str, list[str]] = {}
+
+    def pick(self, object_name: str, *, required: bool = True) -> str | None:
+        if object_name not in self._ids:
+            self._ids[object_name] = self.org.ids(object_name)
+        ids = self._ids[object_name]
+        if not ids:
+            if required:
+                raise ValueError(f"generate needs existing {object_name} records to link to")
+            return None
+        return self.rng.choice(ids)
+
+
+def _person(rng: random.Random, n: int) -> tuple[str, str]:
+    return rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+
+
+def _domain(company: str) -> str:
+    return "".join(ch for ch in company.lower() if ch.isalnum()) + ".example"
+
+
+def _email(first: str, last: str, domain: str, n: int) -> str:
+    local = "".join(ch for ch in f"{first}.{last}".lower() if ch.isalnum() or ch in ".-")
+    return f"{local}{n}@{domain}"
+
+
+def _company(rng: random.Random, n: int) -> str:
+    return f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_SUFFIXES)} {n + 1}"
+
+
+def _address(rng: random.Random, prefix: str) -> Row:
+    city, state, postal, country, lat, lon = rng.choice(CITIES)
+    return {f"{prefix}Street": f"{rng.randint(1, 999)} {rng.choice(COMPANY_WORDS)} Street",
+            f"{prefix}City": city, f"{prefix}State": state, f"{prefix}PostalCode": postal,
+            f"{prefix}Country": country, f"{prefix}Latitude": lat, f"{prefix}Longitude": lon}
+
+
+def _phone(rng: random.Random) -> str:
+    return f"+1 415 555 {rng.randint(0, 9999):04d}"
+
+
+def _user_row(rng: random.Random, n: int, org_name: str) -> Row:
+    first, last = _person(rng, n)
+    return {"Username": f"{first}.{last}.{n}@acme.example".lower(), "FirstName": first, "LastName": last,
+            "Email": f"{first}.{last}.{n}@acme.example".lower(), "Alias": (first[0] + last)[:8].lower(),
+            "IsActive": True, "TimeZoneSidKey": rng.choice(catalog.TIME_ZONES), "UserType": "Standard",
+            "Title": "Account Executive", "Department": "Sales", "CompanyName": org_name}
+
+
+def _account_row(rng: random.Random, n: int, parents: _Parents | None = None) -> Row:
+    city = rng.choice(CITIES)
+    row = {"Name": _company(rng, n), "Type": rng.choice(catalog.ACCOUNT_TYPES),
+           "Industry": rng.choice(catalog.INDUSTRIES), "Rating": rng.choice(catalog.RATINGS),
+           "Phone": _phone(rng), "AnnualRevenue": float(rng.randint(1, 500) * 100_000),
+           "NumberOfEmployees": rng.randint(5, 20_000), "Tier__c": rng.choice(catalog.TIERS),
+           "External_Key__c": f"ACME-{n + 1:06d}", "Headquarters__Latitude__s": city[4],
+           "Headquarters__Longitude__s": city[5], **_address(rng, "Billing")}
+    row["Website"] = "https://www." + _domain(row["Name"])
+    if rng.random() < 0.1:
+        row["Description"] = "Long-standing customer. " * rng.randint(50, 400)
+    return row
+
+
+def _contact_row(rng: random.Random, n: int, account_id: str | None, domain: str) -> Row:
+    first, last = _person(rng, n)
+    row = {"AccountId": account_id, "FirstName": first, "LastName": last,
+           "Email": _email(first, last, domain, n), "Phone": _phone(rng),
+           "Title": rng.choice(("CEO", "CTO", "VP Sales", "Buyer", "Engineer", None)),
+           "LeadSource": rng.choice(catalog.LEAD_SOURCES), "HasOptedOutOfEmail": rng.random() < 0.1,
+           "Preferred_Channel__c": rng.choice(catalog.CHANNELS), **_address(rng, "Mailing")}
+    if rng.random() < 0.05:
+        row["Photo__c"] = PHOTO_BYTES
+    return row
+
+
+def _opportunity_row(rng: random.Random, n: int, account_name: str | None, account_id: str | None) -> Row:
+    stage = rng.choice(catalog.OPPORTUNITY_STAGES)
+    close = datetime(2024, 1, 1).date() + timedelta(days=rng.randint(0, 730))
+    kind = rng.choice(("Renewal", "Upsell", "New"))
+    return {"AccountId": account_id, "Name": f"{account_name or 'Deal'} - {kind}", "StageName": stage,
+            "Amount": float(rng.randint(5, 500) * 1000), "Probability": float(STAGE_PROBABILITY[stage]),
+            "CloseDate": close, "Type": rng.choice(catalog.OPPORTUNITY_TYPES),
+            "LeadSource": rng.choice(catalog.LEAD_SOURCES)}
+
+
+def _campaign_row(rng: random.Random, n: int, now: datetime) -> Row:
+    start = now.date() - timedelta(days=rng.randint(0, 300))
+    season, kind = rng.choice(("Spring", "Summer", "Autumn", "Winter")), rng.choice(catalog.CAMPAIGN_TYPES)
+    return {"Name": f"{season} {kind} {n + 1}", "Type": kind, "Status": rng.choice(catalog.CAMPAIGN_STATUSES),
+            "StartDate": start, "EndDate": start + timedelta(days=30), "IsActive": rng.random() < 0.5,
+            "BudgetedCost": float(rng.randint(1, 50) * 1000), "Region__c": rng.choice(catalog.REGIONS)}
+
+
+def _lead_row(rng: random.Random, n: int, parents: _Parents | None = None) -> Row:
+    first, last = _person(rng, n)
+    company = _company(rng, n + 1000)
+    return {"FirstName": first, "LastName": last, "Company": company,
+            "Email": _email(first, last, _domain(company), n), "Phone": _phone(rng),
+            "Status": rng.choice(catalog.LEAD_STATUSES), "LeadSource": rng.choice(catalog.LEAD_SOURCES),
+            "Industry": rng.choice(catalog.INDUSTRIES), "Rating": rng.choice(catalog.RATINGS),
+            "AnnualRevenue": float(rng.randint(1, 100) * 50_000), "NumberOfEmployees": rng.randint(1, 5000),
+            "HasOptedOutOfEmail": rng.random() < 0.1, "Custom_Score__c": round(rng.uniform(0, 100), 2),
+            **_address(rng, "")}
+
+
+def _generic_row(object_name: str, n: int) -> Row:
+    return {"Name": f"{object_name} {n + 1}"}
+
+
+_FACTORIES: dict[str, Callable[[random.Random, int, _Parents], Row]] = {
+    "Account": _account_row,
+    "Lead": _lead_row,
+    "Contact": lambda rng, n, p: _contact_row(rng, n, p.pick("Account", required=False), "example.com"),
+    "Opportunity": lambda rng, n, p: _opportunity_row(rng, n, None, p.pick("Account", required=False)),
+    "OpportunityContactRole": lambda rng, n, p: {
+        "OpportunityId": p.pick("Opportunity"), "ContactId": p.pick("Contact"),
+        "Role": rng.choice(catalog.CONTACT_ROLES)},
+    "Campaign": lambda rng, n, p: _campaign_row(rng, n, p.org.clock.now()),
+    "CampaignMember": lambda rng, n, p: {
+        "CampaignId": p.pick("Campaign"), "LeadId": p.pick("Lead"),
+        "Status": rng.choice(catalog.MEMBER_STATUSES)},
+    "User": lambda rng, n, p: _user_row(rng, n, p.org.name),
+}

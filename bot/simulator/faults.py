@@ -1,0 +1,88 @@
+"""Fault switches: make the simulator fail the way Salesforce does, on demand.
+
+Each switch is thread-safe and consumed by the request that trips it, so a test can
+say "the next two REST calls get a 503" and then watch the client recover.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+# Which requests an injected failure may hit: REST (including Bulk 2.0), logins, or any.
+FailureScope = Literal["rest", "login", "any"]
+DEFAULT_BULK_FAILURE = "InternalServerError : Job failed on the Salesforce side"
+
+
+@dataclass(frozen=True)
+class InjectedFailure:
+    """One canned error answer."""
+
+    status: int
+    error_code: str
+    message: str
+    scope: FailureScope = "rest"
+
+
+class FaultSwitches:
+    """The switchboard shared by the endpoints."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: deque[InjectedFailure] = deque()
+        self._bulk_failures: deque[str] = deque()
+        self._request_limit_exceeded = False
+
+    def fail_next(self, count: int = 1, *, status: int = 503, error_code: str = "SERVER_UNAVAILABLE",
+                  message: str = "Server temporarily unavailable. Please try again later.",
+                  scope: FailureScope = "rest") -> None:
+        """Answer the next ``count`` matching requests with this error (JSON list body)."""
+        if status < 400:
+            raise ValueError("an injected failure needs an error status")
+        with self._lock:
+            self._failures.extend([InjectedFailure(status, error_code, message, scope)] * count)
+
+    def take_failure(self, kind: Literal["rest", "login"]) -> InjectedFailure | None:
+        """The failure queued for a request of this kind, if any (consumed)."""
+        with self._lock:
+            for index, failure in enumerate(self._failures):
+                if failure.scope in (kind, "any"):
+                    del self._failures[index]
+                    return failure
+        return None
+
+    def clear(self) -> None:
+        """Drop every pending failure and switch."""
+        with self._lock:
+            self._failures.clear()
+            self._bulk_failures.clear()
+            self._request_limit_exceeded = False
+
+    @property
+    def pending_failures(self) -> int:
+        """How many injected failures are still waiting."""
+        with self._lock:
+            return len(self._failures)
+
+    def fail_next_bulk_job(self, message: str = DEFAULT_BULK_FAILURE) -> None:
+        """Make the next Bulk 2.0 query job end in state ``Failed`` with this ``errorMessage``."""
+        with self._lock:
+            self._bulk_failures.append(message)
+
+    def take_bulk_failure(self) -> str | None:
+        """The failure message for a new bulk job, if one is queued (consumed)."""
+        with self._lock:
+            return self._bulk_failures.popleft() if self._bulk_failures else None
+
+    @property
+    def request_limit_exceeded(self) -> bool:
+        """Whether every REST call is refused with REQUEST_LIMIT_EXCEEDED (independent of usage)."""
+        with self._lock:
+            return self._request_limit_exceeded
+
+    @request_limit_exceeded.setter
+    def request_limit_exceeded(self, value: bool) -> None:
+        with self._lock:
+            self._request_limit_exceeded = value

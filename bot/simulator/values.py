@@ -1,0 +1,161 @@
+"""Field values: what the org stores, and how they go over the wire (JSON and CSV).
+
+The org stores native Python values (aware UTC ``datetime`` to the millisecond,
+``date``, ``bool``, ``int``, ``float``, ``str``, ``bytes`` for base64) and leaves
+nulls out of the record dict. Compound fields (address, location) are never
+stored: they are assembled from their component fields when read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import date, datetime, timezone
+from typing import Any, Mapping
+
+from .clock import utc_millis
+from .schema import NUMBER_TYPES, STRING_TYPES, FieldDef
+
+_DATETIME_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$"
+)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_datetime(text: str) -> datetime:
+    """An ISO 8601 date-time with a zone (``Z``, ``+00:00`` or ``+0000``) as aware UTC.
+
+    Raises ``ValueError`` for anything else, including naive date-times: Salesforce
+    rejects those too.
+    """
+    match = _DATETIME_RE.match(text.strip())
+    if not match:
+        raise ValueError(f"not a date-time with a time zone: {text!r}")
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micros = int((fraction or "0").ljust(6, "0")[:6])
+    if zone == "Z":
+        offset = "+0000"
+    else:
+        offset = zone.replace(":", "")
+    moment = datetime.strptime(
+        f"{year}-{month}-{day}T{hour}:{minute}:{second}.{micros:06d}{offset}", "%Y-%m-%dT%H:%M:%S.%f%z"
+    )
+    return utc_millis(moment)
+
+
+def parse_date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date."""
+    if not _DATE_RE.match(text.strip()):
+        raise ValueError(f"not a date: {text!r}")
+    return date.fromisoformat(text.strip())
+
+
+def format_datetime(moment: datetime) -> str:
+    """The REST form: ``2024-01-02T03:04:05.000+0000``."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def format_datetime_csv(moment: datetime) -> str:
+    """The Bulk API CSV form: ``2024-01-02T03:04:05.000Z``."""
+    return format_datetime(moment)[:-5] + "Z"
+
+
+def coerce(fld: FieldDef, value: Any) -> Any:
+    """A value given through the Python or REST API, converted to what the org stores.
+
+    Raises ``ValueError`` (or ``TypeError``) when the value does not fit the field type.
+    """
+    if value is None:
+        return None
+    kind = fld.type
+    if kind == "datetime":
+        if isinstance(value, datetime):
+            return utc_millis(value)
+        return parse_datetime(_require_str(fld, value))
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        return parse_date(_require_str(fld, value))
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        raise TypeError(f"{fld.name} takes true or false, not {value!r}")
+    if kind in ("int", "long"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise TypeError(f"{fld.name} takes a whole number, not {value!r}")
+        return int(value)
+    if kind in NUMBER_TYPES:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{fld.name} takes a number, not {value!r}")
+        return float(value)
+    if kind == "base64":
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value)
+        try:
+            return base64.b64decode(_require_str(fld, value), validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"{fld.name} takes base64 text") from exc
+    if kind in STRING_TYPES or kind == "time":
+        text = _require_str(fld, value)
+        if fld.length and len(text) > fld.length and kind not in ("id", "reference"):
+            raise ValueError(f"{fld.name}: data value too large (max length={fld.length})")
+        return text
+    raise ValueError(f"{fld.name} ({kind}) cannot be set directly")
+
+
+def to_json(value: Any) -> Any:
+    """A stored value as it appears in a REST JSON answer."""
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+def to_csv(value: Any) -> str:
+    """A stored value as it appears in a Bulk API 2.0 CSV cell (null is empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_datetime_csv(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{value:.1f}"
+    return str(value)
+
+
+def compound_components(fld: FieldDef) -> dict[str, str]:
+    """JSON key -> component field name for an address or location field."""
+    if fld.type == "address":
+        prefix = fld.name[: -len("Address")]
+        return {
+            "city": f"{prefix}City", "country": f"{prefix}Country",
+            "geocodeAccuracy": f"{prefix}GeocodeAccuracy", "latitude": f"{prefix}Latitude",
+            "longitude": f"{prefix}Longitude", "postalCode": f"{prefix}PostalCode",
+            "state": f"{prefix}State", "street": f"{prefix}Street",
+        }
+    if fld.type == "location":
+        stem = fld.name[: -len("__c")] if fld.name.endswith("__c") else fld.name
+        return {"latitude": f"{stem}__Latitude__s", "longitude": f"{stem}__Longitude__s"}
+    raise ValueError(f"{fld.name} is not a compound field")
+
+
+def compound_value(fld: FieldDef, record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The JSON value of a compound field: its parts, or null when every part is null."""
+    parts = {key: record.get(name) for key, name in compound_components(fld).items()}
+    return parts if any(value is not None for value in parts.values()) else None
+
+
+def _require_str(fld: FieldDef, value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{fld.name} takes text, not {value!r}")
+    return value

@@ -1,0 +1,119 @@
+"""Request and response values passed between the HTTP server and the endpoint code.
+
+Endpoint code never touches sockets: it takes a :class:`Request`, returns a
+:class:`Response`, and raises :class:`ApiError` for the JSON error answers that every
+Salesforce REST endpoint shares (``[{"message": ..., "errorCode": ...}]``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from .org import SimulatedOrg, SimulatedUser
+
+JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request as the simulator sees it (header names lower-cased)."""
+
+    method: str
+    path: str
+    query_string: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+    @property
+    def forwarded_host(self) -> str | None:
+        """The host the client meant to reach (set by the rewriting transport), if any."""
+        return self.headers.get("x-forwarded-host")
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """A request header, by case-insensitive name."""
+        return self.headers.get(name.lower(), default)
+
+    def params(self) -> dict[str, str]:
+        """The query-string parameters, last value winning."""
+        parsed = parse_qs(self.query_string, keep_blank_values=True)
+        return {name: values[-1] for name, values in parsed.items()}
+
+    def json_body(self) -> Any:
+        """The body decoded as JSON; a 400 ``JSON_PARSER_ERROR`` when it is not JSON."""
+        try:
+            return json.loads(self.body.decode("utf-8") or "null")
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ApiError(400, "JSON_PARSER_ERROR", f"Unexpected character in request body: {exc}") from exc
+
+
+@dataclass
+class Response:
+    """One HTTP answer."""
+
+    status: int
+    body: bytes = b""
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, payload: Any, status: int = 200) -> Response:
+        """A JSON answer (compact: Salesforce only pretty-prints on request, and it is slower)."""
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        return cls(status, text.encode("utf-8"), JSON_CONTENT_TYPE)
+
+    @classmethod
+    def text(cls, text: str, content_type: str, status: int = 200) -> Response:
+        """A textual answer (XML, CSV, HTML)."""
+        return cls(status, text.encode("utf-8"), content_type)
+
+    @classmethod
+    def no_content(cls) -> Response:
+        """204, as Salesforce answers successful updates and deletes."""
+        return cls(204)
+
+
+class ApiError(Exception):
+    """An error answer in Salesforce's REST shape, raised anywhere below the router."""
+
+    def __init__(self, status: int, error_code: str, message: str, *,
+                 fields: list[str] | None = None) -> None:
+        super().__init__(f"{status} {error_code}: {message}")
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+        self.fields = fields
+
+    def to_response(self) -> Response:
+        """The JSON list body Salesforce sends with every REST error."""
+        entry: dict[str, Any] = {"message": self.message, "errorCode": self.error_code}
+        if self.fields is not None:
+            entry["fields"] = self.fields
+        return Response.json([entry], status=self.status)
+
+
+def not_found() -> ApiError:
+    """The 404 Salesforce gives for an unknown REST resource."""
+    return ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+def method_not_allowed(method: str, allowed: str) -> ApiError:
+    """The 405 Salesforce gives for a known resource and the wrong HTTP method."""
+    return ApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are {allowed}")
+
+
+@dataclass(frozen=True)
+class RestContext:
+    """An authenticated REST request: the org and user of its session, and the API version."""
+
+    request: Request
+    org: SimulatedOrg
+    user: SimulatedUser
+    version: str
+
+    def hidden(self, object_name: str) -> frozenset[str]:
+        """The fields of ``object_name`` this user may not see (lower-case names)."""
+        return self.org.hidden_fields(self.user, object_name)

@@ -1,0 +1,1 @@
+"""Tests of the built-in Salesforce simulator (bot/simulator) driven by the real simple-salesforce."""
