@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from bot.config import Settings
 from bot.errors import SyncbotError
+from bot.logs import configure_logging
 
 log = logging.getLogger("syncbot")
 
@@ -43,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = _parser().parse_args(argv)
-    _configure_logging(args.log_level)
+    configure_logging(args.log_level)
     try:
         return _run(args)
     except SyncbotError as exc:
@@ -141,13 +142,3 @@ def _worker() -> int:
     finally:
         scheduler.shutdown(wait=False)
     return 0
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Slack's and the HTTP libraries' debug logs print request bodies, which can hold
-    # the credentials modal's password: they never go below INFO.
-    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "simple_salesforce"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
-    # Alembic narrates every step at INFO; storage.migrate logs the outcome itself.
-    logging.getLogger("alembic").setLevel(logging.WARNING)

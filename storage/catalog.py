@@ -8,31 +8,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ObjectField, SyncedObject
 
 
 def replace_object(session: Session, obj: SyncedObject, fields: Sequence[ObjectField]) -> None:
-    """Store a fresh description of one object, keeping earlier hide choices."""
-    previous = {
-        row.field_name: row.hidden
+    """Store a fresh description of one object, keeping earlier hide choices.
+
+    Fields are matched by name: known ones are updated in place, new ones added,
+    vanished ones removed. Callers lock the workspace first, so that two describes
+    running at once store one after the other.
+    """
+    existing = {
+        row.field_name: row
         for row in session.scalars(
             select(ObjectField).where(
                 ObjectField.team_id == obj.team_id, ObjectField.object_name == obj.object_name
             )
         )
     }
-    session.execute(
-        delete(ObjectField).where(
-            ObjectField.team_id == obj.team_id, ObjectField.object_name == obj.object_name
-        )
-    )
     session.merge(obj)
-    for row in fields:
-        row.hidden = previous.get(row.field_name, row.hidden)
-        session.add(row)
+    for fresh in fields:
+        row = existing.pop(fresh.field_name, None)
+        if row is None:
+            session.add(fresh)
+            continue
+        for attribute in ("position", "label", "sf_type", "length", "precision", "scale",
+                          "unsyncable_reason", "column_name"):
+            setattr(row, attribute, getattr(fresh, attribute))
+    for vanished in existing.values():
+        session.delete(vanished)
     session.flush()
 
 

@@ -40,7 +40,7 @@ class Database:
             with session.begin():
                 yield session
         except SQLAlchemyError as exc:
-            log.warning("database error: %s", type(exc).__name__)
+            log.warning("database error: %s %s", type(exc).__name__, getattr(exc, "orig", ""))
             raise StorageError("The database refused the change; nothing was saved.") from exc
         finally:
             session.close()

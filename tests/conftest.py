@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.simulator import SalesforceSimulator
 from bot.slack_standin import SlackWebApiStandIn
 from tests.support import postgres
 from tests.support.harness import ADMIN, MEMBER, RunningBot, running_bot, settings_env
@@ -67,4 +68,21 @@ def bot(slack: SlackWebApiStandIn, sqlite_url: str, secret_key: str) -> Iterator
     """A running bot on SQLite without Salesforce, for the Slack-facing basics."""
     env = settings_env(slack=slack, database_url=sqlite_url, salesforce_url=None, secret_key=secret_key)
     with running_bot(env, slack=slack) as running:
+        yield running
+
+
+@pytest.fixture
+def salesforce() -> Iterator[SalesforceSimulator]:
+    """The Salesforce simulator with its default org, "Acme Corp"."""
+    with SalesforceSimulator() as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def sf_bot(
+    slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str, secret_key: str
+) -> Iterator[RunningBot]:
+    """A running bot wired to the simulator, once per database backend."""
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url, secret_key=secret_key)
+    with running_bot(env, slack=slack, salesforce=salesforce) as running:
         yield running

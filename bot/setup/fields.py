@@ -81,6 +81,7 @@ def refresh(services: Services, team_id: str) -> None:
         return
     described = connect(services, team_id).describe(services.settings.objects)
     with services.db.session() as session:
+        workspaces.lock(session, team_id)
         if progress.load(session, team_id).done(Step.SYNC_FIELDS):
             return  # another admin ran sync-fields meanwhile; its catalog stands
         for info in described:

@@ -10,7 +10,8 @@ from typing import Any
 
 from bot.config import Settings
 from bot.runtime import Services, build_services
-from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn
+from bot.simulator import DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME
+from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, checkboxes_value, plain_text_value, state_values
 from handlers.app import create_app
 from handlers.web import create_server, create_wsgi_app
 
@@ -38,6 +39,50 @@ class RunningBot:
         response = self.command(text, user_id=user_id)
         assert response.status_code == 200, response.text
         return ack_text(response)
+
+
+    def reply(self, text: str, *, user_id: str = ADMIN) -> str:
+        """Send ``/sync <text>`` and return what it answers through response_url."""
+        self.slack.clear()
+        self.command(text, user_id=user_id)
+        return self.slack.wait_for_response(lambda post: post.text != "").text
+
+    def click(self, action_id: str, value: str, *, user_id: str = ADMIN) -> str:
+        """Click a button of an ephemeral answer and return what replaces it."""
+        self.slack.clear()
+        self.sender.block_action(action_id, value, user_id=user_id)
+        return self.slack.wait_for_response().text
+
+    def submit_credentials(
+        self,
+        *,
+        username: str = DEFAULT_USERNAME,
+        password: str = DEFAULT_PASSWORD,
+        security_token: str = DEFAULT_SECURITY_TOKEN,
+        sandbox: bool = False,
+        user_id: str = ADMIN,
+    ) -> dict[str, Any]:
+        """Open the credentials modal with /sync credentials, fill it in and submit it;
+        returns the JSON answer to the submission (``{}`` when the modal just closes)."""
+        self.slack.clear()
+        self.command("credentials", user_id=user_id)
+        opened = self.slack.wait_for("views.open").response["view"]
+        values = state_values(
+            {
+                "username": plain_text_value(username),
+                "password": plain_text_value(password),
+                "security_token": plain_text_value(security_token or None),
+                "sandbox": checkboxes_value(*(["sandbox"] if sandbox else [])),
+            }
+        )
+        response = self.sender.view_submission("sync_credentials", values, opened_view=opened, user_id=user_id)
+        assert response.status_code == 200, response.text
+        answer: dict[str, Any] = response.json() if response.content else {}
+        if answer.get("response_action") == "update":
+            # The channel is told after the modal is answered: wait, so that the
+            # next command's answer is not mistaken for this one.
+            self.slack.wait_for_response(lambda post: post.text.startswith("Logged in"))
+        return answer
 
 
 def ack_text(response: Any) -> str:
