@@ -87,6 +87,10 @@ class SalesforceGateway:
                 version=API_VERSION,
             )
         except SalesforceAuthenticationFailed as exc:
+            if isinstance(exc.code, int) and exc.code >= 500:
+                # Not a SOAP fault: the client saw an outage page and reports its status.
+                log.warning("Salesforce login answered HTTP %s", exc.code)
+                raise SalesforceUnavailable(MSG.salesforce_server_error.format(status=exc.code)) from None
             code = str(exc.code)
             log.info("Salesforce refused the login: %s", code)
             text, field = _LOGIN_FAULTS.get(code, (MSG.login_refused.format(code=code), "username"))
