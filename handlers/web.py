@@ -8,8 +8,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt import App
+from urllib.parse import parse_qsl
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request.internals import build_context
 
 from bot import metrics
 from bot.health import check as health_check
@@ -21,10 +25,30 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 EVENTS_PATH = "/slack/events"
 
 
+class _SlackEvents(SlackRequestHandler):
+    """Bolt's WSGI handler, minus one parsing slip.
+
+    Bolt takes any form body containing the word "payload" for an interaction and,
+    finding no ``payload`` field, parses it as empty: a slash command from a channel
+    named #payloads, or ``/sync fields payload``, would go unanswered. Such a body is
+    parsed here as the plain form it is; the raw body (and so the signature) is untouched.
+    """
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        raw = bolt_request.raw_body
+        if not bolt_request.body and raw and not raw.startswith("{") and "payload" in raw:
+            form = dict(parse_qsl(raw, keep_blank_values=True))
+            if "payload" not in form:
+                bolt_request.body = form
+                bolt_request.context = build_context(BoltContext({}), form)
+        return self.app.dispatch(bolt_request)
+
+
 def create_wsgi_app(bolt_app: App, services: Services) -> WsgiApp:
     """Route ``POST /slack/events`` to Bolt (which verifies signatures), ``GET /healthz``
     and ``GET /metrics`` to their answers, and anything else to 404."""
-    slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+    slack = _SlackEvents(bolt_app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

@@ -95,3 +95,11 @@ def test_metrics_in_prometheus_text_format(bot: RunningBot) -> None:
 def test_unknown_path_is_404_and_wrong_method_405(bot: RunningBot) -> None:
     assert requests.get(f"{bot.url}/nope", timeout=5).status_code == 404
     assert requests.get(f"{bot.url}/slack/events", timeout=5).status_code == 405
+
+
+def test_the_word_payload_does_not_confuse_the_parser(bot: RunningBot) -> None:
+    bot.slack.add_channel("CPAYLOAD01", name="payloads")
+    response = bot.sender.slash_command("status", user_id=MEMBER, channel_id="CPAYLOAD01")
+    assert response.status_code == 200
+    assert ack_text(response).startswith("Not started")
+    assert "`/sync status`" in bot.ask("help payload")
