@@ -84,7 +84,7 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.runtime import build_services
     from bot.scheduler import build_scheduler
     from handlers.app import create_app
-    from handlers.web import create_server, create_wsgi_app
+    from handlers.web import create_server, create_wsgi_app, serve_until_closed
 
     settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
     services = build_services(settings)
@@ -94,17 +94,20 @@ def _serve(args: argparse.Namespace) -> int:
     scheduler = None if args.no_scheduler else build_scheduler(services)
     if scheduler is not None:
         scheduler.start()
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    # waitress ends its loop on SystemExit, open keep-alive connections or not.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     log.info("syncbot serving on %s:%s", args.host, server.effective_port)
     try:
-        server.run()
-    except (OSError, ValueError):
-        pass  # the socket was closed by SIGTERM
+        serve_until_closed(server)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         services.db.dispose()
     return 0
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _socket(args: argparse.Namespace) -> int:
@@ -135,6 +138,7 @@ def _worker() -> int:
     scheduler = build_scheduler(services)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     scheduler.start()
     log.info("syncbot worker running; a sync tick every %ss", services.settings.sync_interval)
     try:

@@ -96,3 +96,13 @@ def create_server(app: WsgiApp, *, host: str, port: int, threads: int = 8) -> An
     from waitress.server import create_server as waitress_server
 
     return waitress_server(app, host=host, port=port, threads=threads, ident="syncbot", clear_untrusted_proxy_headers=True)
+
+
+def serve_until_closed(server: Any) -> None:
+    """Run a server from :func:`create_server` until ``server.close()`` is called
+    (from a signal handler or another thread), then return quietly."""
+    try:
+        server.run()
+    except (OSError, ValueError):
+        # close() pulls the socket out from under the running loop; that is the stop.
+        pass

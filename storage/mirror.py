@@ -6,7 +6,7 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import (
     BigInteger,
@@ -97,12 +97,18 @@ def build_table(metadata: MetaData, object_name: str, fields: Sequence[ObjectFie
     return table
 
 
-def create_tables(session: Session, tables: Sequence[Table]) -> None:
-    """Create the mirror tables in the session's transaction (DDL is transactional on
-    SQLite and PostgreSQL, so a failure leaves nothing behind)."""
+def create_tables(session: Session, fields_by_object: Mapping[str, Sequence[ObjectField]]) -> list[str]:
+    """Create one mirror table per object, in the session's transaction (DDL is
+    transactional on SQLite and PostgreSQL, so a failure leaves nothing behind).
+
+    Returns the names of the tables created.
+    """
+    metadata = MetaData()
     connection = session.connection()
+    tables = [build_table(metadata, name, fields) for name, fields in fields_by_object.items()]
     for table in tables:
         table.create(connection, checkfirst=False)
+    return [table.name for table in tables]
 
 
 def existing_tables(connection: Connection) -> list[str]:

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -86,7 +87,9 @@ def test_serve_answers_a_signed_help_and_stops_on_sigterm(tmp_path: Path) -> Non
             assert time.perf_counter() - started < 1.0
             assert response.status_code == 200
             assert "`/sync credentials`" in ack_text(response)
-            assert requests.get(f"{base}/metrics", timeout=5).status_code == 200
+            # A keep-alive connection stays open across the stop: it must not hold it up.
+            keep_alive = requests.Session()
+            assert keep_alive.get(f"{base}/metrics", timeout=5).status_code == 200
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=15)
@@ -109,3 +112,35 @@ def _wait_until_up(url: str, timeout: float = 20) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError(f"{url} did not come up in {timeout}s")
+
+
+def test_socket_mode_requires_the_app_token() -> None:
+    result = syncbot("socket", env={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "syncbot: SLACK_APP_TOKEN is not set; it is required for this command."
+    )
+
+
+def test_worker_migrates_runs_the_scheduler_and_stops_on_sigterm(tmp_path: Path) -> None:
+    database = tmp_path / "w.db"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SYNCBOT_", "DATABASE_URL"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker"],
+        env={**clean, "SLACK_BOT_TOKEN": "xoxb-1", "DATABASE_URL": f"sqlite:///{database}"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any("worker running" in line for line in lines):
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        reader.join(timeout=5)
+    assert process.returncode == 0
+    assert any("syncbot worker running; a sync tick every 300s" in line for line in lines)
+    assert database.exists()

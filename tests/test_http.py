@@ -103,3 +103,16 @@ def test_the_word_payload_does_not_confuse_the_parser(bot: RunningBot) -> None:
     assert response.status_code == 200
     assert ack_text(response).startswith("Not started")
     assert "`/sync status`" in bot.ask("help payload")
+
+
+def test_slow_work_is_acknowledged_at_once_and_answered_later(sf_bot: RunningBot) -> None:
+    sf_bot.submit_credentials()
+    sf_bot.salesforce.latency = 0.4  # ten requests for a describe: four seconds, past Slack's three
+    sf_bot.slack.clear()
+    started = time.perf_counter()
+    response = sf_bot.command("fields")
+    assert time.perf_counter() - started < 1.0
+    assert ack_text(response) == ":hourglass_flowing_sand: Asking Salesforce…"
+    post = sf_bot.slack.wait_for_response(timeout=15)
+    assert "*Lead* → `sf_lead`" in post.text
+    assert time.perf_counter() - started > 3.0

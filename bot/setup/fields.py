@@ -6,7 +6,6 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import MetaData
 from sqlalchemy.orm import Session
 
 from bot.errors import AlreadyDone, UserInputError
@@ -218,12 +217,9 @@ def sync_fields(services: Services, team_id: str) -> list[ObjectSummary]:
         clash = sorted(existing & {obj.table_name for obj in objects})
         if clash:
             raise UserInputError(MSG.tables_exist.format(tables=", ".join(clash)))
-        metadata = MetaData()
-        tables = [
-            mirror.build_table(metadata, obj.object_name, catalog.fields(session, team_id, obj.object_name))
-            for obj in objects
-        ]
-        mirror.create_tables(session, tables)
+        mirror.create_tables(
+            session, {obj.object_name: catalog.fields(session, team_id, obj.object_name) for obj in objects}
+        )
     return summaries(services, team_id)
 
 

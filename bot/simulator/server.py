@@ -20,6 +20,7 @@ import logging
 import re
 import socket
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -79,6 +80,8 @@ class SalesforceSimulator:
         self.faults = FaultSwitches()
         self.request_log = RequestLog(request_log_capacity)
         self.max_url_length = max_url_length
+        # Seconds every request waits before it is answered (a slow Salesforce).
+        self.latency = 0.0
         self._login = LoginService(self.orgs, self.sessions, self.faults)
         self._rest = RestApi(self.orgs, self.sessions, self.faults,
                              bulk_polls_to_complete=bulk_polls_to_complete)
@@ -223,6 +226,9 @@ class SalesforceSimulator:
 
     def handle(self, request: Request) -> Response:
         """Answer one request (what the HTTP handler calls; usable without sockets too)."""
+        if self.latency > 0:
+            # A slow network or a busy org: every answer takes this long.
+            time.sleep(self.latency)
         username: str | None = None
         counted = False
         target = request.path + (f"?{request.query_string}" if request.query_string else "")

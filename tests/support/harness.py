@@ -13,7 +13,7 @@ from bot.runtime import Services, build_services
 from bot.simulator import DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME
 from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, checkboxes_value, plain_text_value, state_values
 from handlers.app import create_app
-from handlers.web import create_server, create_wsgi_app
+from handlers.web import create_server, create_wsgi_app, serve_until_closed
 
 SIGNING_SECRET = "test-signing-secret"
 ADMIN = "UADMIN0001"
@@ -115,7 +115,7 @@ def running_bot(env: Mapping[str, str], *, slack: SlackWebApiStandIn, salesforce
     """Start the app on a free port with the given environment; stop it afterwards."""
     services = build_services(Settings.from_env(env))
     server = create_server(create_wsgi_app(create_app(services), services), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, name="syncbot-http", daemon=True)
+    thread = threading.Thread(target=serve_until_closed, args=(server,), name="syncbot-http", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}"
     try:
