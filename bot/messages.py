@@ -127,7 +127,7 @@ class _Messages:
         "per visible field; hidden fields can't be added later, and tables are never dropped."
     )
     sync_fields_done: Final = "The tables were already created by `/sync sync-fields`."
-    sync_fields_result: Final = "Created {count} tables:"
+    sync_fields_result: Final = "Created {count} {tables}:"
     tables_exist: Final = (
         "The database already has tables named {tables}. syncbot never overwrites data: "
         "rename or drop them, then run `/sync sync-fields` again."

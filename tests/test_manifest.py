@@ -1,0 +1,24 @@
+"""The Slack app manifest declares everything the bot uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+
+def test_manifest_declares_the_command_scopes_interactivity_home_and_socket_mode() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    features = manifest["features"]
+    assert [command["command"] for command in features["slash_commands"]] == ["/sync"]
+    assert features["slash_commands"][0]["url"].endswith("/slack/events")
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "users:read"}
+    settings = manifest["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["interactivity"]["request_url"].endswith("/slack/events")
+    assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert "socket_mode_enabled" in settings
