@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import SyncbotError
@@ -21,7 +22,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="syncbot",
         description="A Slack bot that keeps a local SQL copy of a Salesforce org in sync.",
     )
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="default: INFO (WARNING for demo, whose own output is the point)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     serve = commands.add_parser("serve", help="HTTP mode: Slack requests, /healthz, /metrics, and the scheduler")
@@ -33,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     socket.add_argument("--no-scheduler", action="store_true", help="take Slack requests only; run no sync cycles")
 
     commands.add_parser("worker", help="the scheduler and sync engine alone, no Slack listener")
-    commands.add_parser("demo", help="the whole product offline, on the built-in Salesforce simulator")
+    demo = commands.add_parser("demo", help="the whole product offline, on the built-in Salesforce simulator")
+    demo.add_argument("--database", type=Path, help="keep the demo's SQLite database in this file")
     commands.add_parser("keygen", help="print a new value for SYNCBOT_SECRET_KEY")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -44,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = _parser().parse_args(argv)
-    configure_logging(args.log_level)
+    configure_logging(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
     try:
         return _run(args)
     except SyncbotError as exc:
@@ -61,8 +66,9 @@ def _run(args: argparse.Namespace) -> int:
         print(new_key())
         return 0
     if args.command == "demo":
-        print("syncbot demo arrives with the offline walk-through; it is not part of this build yet.")
-        return 0
+        from bot.demo import run_demo
+
+        return run_demo(database=args.database)
     if args.command == "db":
         from bot.runtime import build_services
 
