@@ -156,7 +156,7 @@ def _workspace(database: Path | None) -> Iterator[Path]:
 @contextmanager
 def _running(path: Path, say: Callable[[str], None]) -> Iterator[_Demo]:
     from handlers.app import create_app
-    from handlers.web import create_server, create_wsgi_app, serve_until_closed
+    from handlers.web import create_server, create_wsgi_app, serve_until_closed, stop_server
 
     with SalesforceSimulator() as salesforce, SlackWebApiStandIn() as slack:
         slack.add_user(ADMIN, name="ada", is_admin=True)
@@ -177,7 +177,7 @@ def _running(path: Path, say: Callable[[str], None]) -> Iterator[_Demo]:
             yield _Demo(slack=slack, sender=SlackRequestSender(url, _SIGNING_SECRET, web_api=slack),
                         salesforce=salesforce, services=services, say=say)
         finally:
-            server.close()
+            stop_server(server)
             thread.join(timeout=5)
             services.db.dispose()
 

@@ -106,3 +106,13 @@ def serve_until_closed(server: Any) -> None:
     except (OSError, ValueError):
         # close() pulls the socket out from under the running loop; that is the stop.
         pass
+
+
+def stop_server(server: Any, *, timeout: float = 5) -> None:
+    """Stop a server running in another thread: let in-flight requests finish, then close.
+
+    Closing first would pull the socket from under a worker still answering,
+    which waitress reports as an error.
+    """
+    server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
+    server.close()

@@ -13,7 +13,7 @@ from bot.runtime import Services, build_services
 from bot.simulator import DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME
 from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, checkboxes_value, plain_text_value, state_values
 from handlers.app import create_app
-from handlers.web import create_server, create_wsgi_app, serve_until_closed
+from handlers.web import create_server, create_wsgi_app, serve_until_closed, stop_server
 
 SIGNING_SECRET = "test-signing-secret"
 ADMIN = "UADMIN0001"
@@ -127,6 +127,6 @@ def running_bot(env: Mapping[str, str], *, slack: SlackWebApiStandIn, salesforce
             salesforce=salesforce,
         )
     finally:
-        server.close()
+        stop_server(server)
         thread.join(timeout=5)
         services.db.dispose()
