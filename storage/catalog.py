@@ -62,19 +62,15 @@ def fields(session: Session, team_id: str, object_name: str | None = None) -> li
 
 def set_hidden(session: Session, team_id: str, object_name: str, field_name: str, hidden: bool) -> None:
     """Hide a field from the sync, or bring it back."""
-    session.execute(
-        update(ObjectField)
-        .where(
-            ObjectField.team_id == team_id,
-            ObjectField.object_name == object_name,
-            ObjectField.field_name == field_name,
-        )
-        .values(hidden=hidden)
-    )
+    _update_field(session, team_id, object_name, field_name, hidden=hidden)
 
 
 def set_column_name(session: Session, team_id: str, object_name: str, field_name: str, column: str) -> None:
     """Record a new local column name for a field."""
+    _update_field(session, team_id, object_name, field_name, column_name=column)
+
+
+def _update_field(session: Session, team_id: str, object_name: str, field_name: str, **values: object) -> None:
     session.execute(
         update(ObjectField)
         .where(
@@ -82,7 +78,7 @@ def set_column_name(session: Session, team_id: str, object_name: str, field_name
             ObjectField.object_name == object_name,
             ObjectField.field_name == field_name,
         )
-        .values(column_name=column)
+        .values(**values)
     )
 
 

@@ -9,13 +9,17 @@ from handlers.commands import Invocation, Reply, subcommand
 from handlers.commands.status import slack_date
 
 
+def _listing(header: str, empty: str, lines: list[str]) -> Reply:
+    """A titled list, or the sentence saying there is nothing to list."""
+    if not lines:
+        return Reply(text=empty)
+    return Reply(text="\n".join([header, *lines]), blocks=[section(header), *line_sections(lines)])
+
+
 @subcommand("history", usage="history", admin=False)
 def run_history(inv: Invocation) -> Reply:
     """Recent sync runs with their counts."""
     inv.arguments("history")
-    runs = sync_history.recent_runs(inv.services, inv.team_id)
-    if not runs:
-        return Reply(text=MSG.history_empty)
     lines = [
         MSG.history_line.format(
             started=slack_date(run.started_at),
@@ -25,19 +29,15 @@ def run_history(inv: Invocation) -> Reply:
             deleted=run.records_deleted,
             error=f" — {run.error}" if run.error else "",
         )
-        for run in runs
+        for run in sync_history.recent_runs(inv.services, inv.team_id)
     ]
-    return Reply(text="\n".join([MSG.history_header, *lines]),
-                 blocks=[section(MSG.history_header), *line_sections(lines)])
+    return _listing(MSG.history_header, MSG.history_empty, lines)
 
 
 @subcommand("errors", usage="errors", admin=False)
 def run_errors(inv: Invocation) -> Reply:
     """Recent record-level and job-level errors."""
     inv.arguments("errors")
-    errors = sync_history.recent_errors(inv.services, inv.team_id)
-    if not errors:
-        return Reply(text=MSG.errors_empty)
     lines = [
         MSG.errors_line.format(
             when=slack_date(error.occurred_at),
@@ -46,10 +46,9 @@ def run_errors(inv: Invocation) -> Reply:
             if error.object_name else "",
             message=error.message,
         )
-        for error in errors
+        for error in sync_history.recent_errors(inv.services, inv.team_id)
     ]
-    return Reply(text="\n".join([MSG.errors_header, *lines]),
-                 blocks=[section(MSG.errors_header), *line_sections(lines)])
+    return _listing(MSG.errors_header, MSG.errors_empty, lines)
 
 
 @subcommand("duplicates", usage="duplicates", admin=False)
