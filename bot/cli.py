@@ -70,12 +70,14 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_demo(database=args.database)
     if args.command == "db":
-        from bot.runtime import build_services
+        from storage.db import Database
+        from storage.migrate import upgrade
 
-        services = build_services(Settings.from_env())
-        from storage.migrate import current_revision
-
-        print(f"database schema at revision {current_revision(services.db)}")
+        db = Database(Settings.from_env().database_url)
+        try:
+            print(f"database schema at revision {upgrade(db)}")
+        finally:
+            db.dispose()
         return 0
     if args.command == "serve":
         return _serve(args)

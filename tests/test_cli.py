@@ -144,3 +144,11 @@ def test_worker_migrates_runs_the_scheduler_and_stops_on_sigterm(tmp_path: Path)
     assert process.returncode == 0
     assert any("syncbot worker running; a sync tick every 300s" in line for line in lines)
     assert database.exists()
+
+
+def test_an_unreachable_database_is_one_clear_line() -> None:
+    result = syncbot("db", "upgrade", env={"DATABASE_URL": "postgresql://postgres:pw@127.0.0.1:1/nowhere"})
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("syncbot: Cannot reach the database postgresql+psycopg://postgres:***@127.0.0.1:1/nowhere")
+    assert "Traceback" not in result.stderr and "pw@" not in result.stderr

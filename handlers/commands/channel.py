@@ -6,7 +6,7 @@ import re
 
 from bot.errors import UserInputError
 from bot.messages import MSG
-from bot.setup.alerts import set_alert_channel
+from bot.setup.controls import set_alert_channel
 from handlers.commands import Invocation, Reply, subcommand
 
 # Slack turns "#sales-ops" into "<#C0123ABCD|sales-ops>" (or "<#C0123ABCD>") in command text.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.messages import MSG
-from bot.setup.alerts import set_paused
+from bot.setup.controls import set_paused
 from handlers.commands import Invocation, Reply, subcommand
 
 
