@@ -72,7 +72,7 @@ class Settings:
             slack_bot_token=_prefixed(get("SLACK_BOT_TOKEN"), "SLACK_BOT_TOKEN", "xoxb-"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=_prefixed(get("SLACK_APP_TOKEN"), "SLACK_APP_TOKEN", "xapp-"),
-            slack_api_url=_http_url(get("SLACK_API_URL"), "SLACK_API_URL", DEFAULT_SLACK_API_URL, slash=True),
+            slack_api_url=_http_url(get("SLACK_API_URL"), "SLACK_API_URL", None, slash=True) or DEFAULT_SLACK_API_URL,
             database_url=_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             secret_key=_fernet_key(get("SYNCBOT_SECRET_KEY")),
             admins=_admins(get("SYNCBOT_ADMINS")),

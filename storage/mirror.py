@@ -7,6 +7,7 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -49,7 +50,7 @@ def table_name(object_name: str) -> str:
     return TABLE_PREFIX + object_name.lower()
 
 
-def sql_type(sf_type: str, *, length: int | None, precision: int | None, scale: int | None) -> TypeEngine[object]:
+def sql_type(sf_type: str, *, length: int | None, precision: int | None, scale: int | None) -> TypeEngine[Any]:
     """The SQL column type for a Salesforce field type."""
     if sf_type in ("id", "reference"):
         return String(18)
@@ -75,7 +76,7 @@ def sql_type(sf_type: str, *, length: int | None, precision: int | None, scale: 
 
 def build_table(metadata: MetaData, object_name: str, fields: Sequence[ObjectField]) -> Table:
     """The mirror table of an object for its synced (visible, syncable) fields."""
-    columns: list[Column[object]] = [
+    columns: list[Column[Any]] = [
         Column("id", String(18), primary_key=True),
         Column("isdeleted", Boolean, nullable=False, default=False),
         Column("systemmodstamp", UtcDateTime, nullable=False),

@@ -133,7 +133,7 @@ class SalesforceConnection:
         ``available=False`` instead of failing the whole call.
         """
         with _translated():
-            catalog = {item["name"].lower(): item for item in self._client.describe()["sobjects"]}
+            catalog = {item["name"].lower(): item for item in (self._client.describe() or {})["sobjects"]}
         described: list[ObjectInfo] = []
         for name in object_names:
             entry = catalog.get(name.lower())
@@ -144,12 +144,6 @@ class SalesforceConnection:
                 body = getattr(self._client, entry["name"]).describe()
             described.append(ObjectInfo.from_describe(body))
         return described
-
-    def query_all(self, soql: str) -> Iterator[dict[str, Any]]:
-        """Every row of a SOQL query, deleted ones included, page by page."""
-        with _translated():
-            for record in self._client.query_all_iter(soql, include_deleted=True):
-                yield record
 
 
 @contextmanager

@@ -79,7 +79,7 @@ def _owner() -> FieldDef:
 
 
 def _system(*, deletable: bool = True) -> list[FieldDef]:
-    audit = dict(createable=False, updateable=False, nillable=False, defaulted_on_create=True)
+    audit: dict[str, Any] = dict(createable=False, updateable=False, nillable=False, defaulted_on_create=True)
     fields = [
         _flag("IsDeleted", label="Deleted", createable=False, updateable=False),
         FieldDef("CreatedDate", "datetime", **audit),

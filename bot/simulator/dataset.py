@@ -104,8 +104,9 @@ def seed_demo_data(org: SimulatedOrg, *, seed: int = 0, size: int = DEFAULT_SIZE
         opportunities.append((org.create("Opportunity", history.stamp(row, owners)), account_id))
     roles = []
     for opportunity_id, account_id in opportunities:
-        people = [cid for cid, aid, _ in contacts if aid == account_id]
-        for rank, contact_id in enumerate(rng.sample(people, k=min(len(people), rng.choice((1, 2))))):
+        account_contacts = [cid for cid, aid, _ in contacts if aid == account_id]
+        picked = rng.sample(account_contacts, k=min(len(account_contacts), rng.choice((1, 2))))
+        for rank, contact_id in enumerate(picked):
             roles.append(history.stamp({"OpportunityId": opportunity_id, "ContactId": contact_id,
                                         "Role": rng.choice(catalog.CONTACT_ROLES), "IsPrimary": rank == 0}))
     org.insert_many("OpportunityContactRole", roles)
@@ -119,7 +120,7 @@ def seed_demo_data(org: SimulatedOrg, *, seed: int = 0, size: int = DEFAULT_SIZE
         twin.update(FirstName=contact["FirstName"], LastName=contact["LastName"], Email=email)
         lead_rows.append(history.stamp(twin, owners))
     leads = org.insert_many("Lead", lead_rows)
-    people = [("LeadId", lid) for lid in leads] + [("ContactId", cid) for cid, _, _ in contacts]
+    people: list[tuple[str, str]] = [("LeadId", lid) for lid in leads] + [("ContactId", cid) for cid, _, _ in contacts]
     members = []
     for campaign_id in campaigns:
         for key, person_id in rng.sample(people, k=min(len(people), size * 3 // len(campaigns))):

@@ -251,7 +251,7 @@ class SimulatedOrg:
         """The stored record dicts themselves (read-only by convention; cheap, no copies)."""
         obj = self.object(object_name)
         with self._lock:
-            rows = list(self._tables[obj.name].values())
+            rows: list[Mapping[str, Any]] = list(self._tables[obj.name].values())
         return rows if include_deleted else [row for row in rows if not row.get("IsDeleted")]
 
     def peek_value(self, object_name: str, record_id: str, field_name: str) -> Any:

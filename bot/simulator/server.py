@@ -119,7 +119,8 @@ class SalesforceSimulator:
         # serve_forever() notices the shutdown only when select() wakes up: a connection
         # wakes it at once instead of after the poll interval.
         try:
-            socket.create_connection(server.server_address[:2], timeout=1).close()
+            host, port = server.server_address[:2]
+            socket.create_connection((str(host), int(port)), timeout=1).close()
         except OSError:
             pass
         stopper.join()
@@ -135,7 +136,7 @@ class SalesforceSimulator:
         if self._server is None:
             raise RuntimeError("the simulator is not started")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def __enter__(self) -> SalesforceSimulator:
         return self.start()
@@ -341,7 +342,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:

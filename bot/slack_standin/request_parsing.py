@@ -77,7 +77,9 @@ def _parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
         name = part.get_param("name", header="content-disposition")
         if not isinstance(name, str):
             continue
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            payload = b""
         # File parts stay bytes; plain fields become text like in a form body.
         fields[name] = payload if part.get_filename() else payload.decode("utf-8")
     return fields

@@ -109,7 +109,7 @@ class SlackWebApiStandIn:
         if self._server is None:
             raise RuntimeError("the Slack Web API stand-in is not running; call start() first")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def api_url(self) -> str:

@@ -8,7 +8,7 @@ into Slack's answer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -72,7 +72,6 @@ class Subcommand:
     handler: Handler
     # Answered in the acknowledgement itself: only for quick, database-only work.
     inline: bool = False
-    aliases: tuple[str, ...] = field(default=())
 
 
 REGISTRY: dict[str, Subcommand] = {}
