@@ -40,11 +40,12 @@ _OBJECT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 class Settings:
     """Every setting of the contract, already parsed."""
 
-    slack_bot_token: str | None = None
+    slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
-    database_url: str = DEFAULT_DATABASE_URL
+    # May carry a password, so it stays out of repr() like the tokens.
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     admins: frozenset[str] = frozenset()
     alert_channel: str | None = None

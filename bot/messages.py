@@ -49,6 +49,8 @@ class _Messages:
         "and use the newest security token: resetting the password resets the token too. "
         "Too many failed tries lock the user out for a while."
     )
+    login_hint_sandbox: Final = "(Sandbox is ticked, so the login went to test.salesforce.com.)"
+    login_hint_production: Final = "(For a sandbox org, tick Sandbox.)"
     login_password_expired: Final = (
         "This user's password has expired. Log in to Salesforce as the user, set a new password, "
         "then enter it here with the new security token Salesforce emails."
@@ -155,6 +157,7 @@ class _Messages:
         "`{column}` can't be a column name: use lower-case letters, digits and underscores, "
         "starting with a letter or underscore, at most 63 characters."
     )
+    map_reserved_word: Final = "`{column}` is a reserved word in SQL; every query would have to quote it. Pick another name."
     map_system_column: Final = "`{column}` is a system column of every synced table."
     map_after_start: Final = "The sync is started, so the mappings are frozen."
     map_required_field: Final = "`{field}` is a system column and can't be renamed."

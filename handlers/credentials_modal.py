@@ -83,13 +83,15 @@ def read_form(view: dict[str, Any]) -> CredentialsForm:
     """The typed values, exactly as Slack sends them in ``view.state.values``."""
     values = view.get("state", {}).get("values", {})
 
-    def text(block_id: str) -> str:
-        return ((values.get(block_id, {}).get(block_id) or {}).get("value") or "").strip()
+    def text(block_id: str, *, strip: bool = True) -> str:
+        value = (values.get(block_id, {}).get(block_id) or {}).get("value") or ""
+        return value.strip() if strip else value
 
     selected = (values.get("sandbox", {}).get("sandbox") or {}).get("selected_options") or []
     return CredentialsForm(
         username=text("username"),
-        password=text("password"),
+        # A password is taken exactly as typed; spaces may belong to it.
+        password=text("password", strip=False),
         security_token=text("security_token"),
         sandbox=any(option.get("value") == "sandbox" for option in selected),
     )

@@ -25,6 +25,8 @@ from sqlalchemy import (
     inspect,
     text,
 )
+from sqlalchemy.dialects.postgresql.base import RESERVED_WORDS as PG_RESERVED_WORDS
+from sqlalchemy.dialects.sqlite.base import SQLiteIdentifierPreparer
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
@@ -43,6 +45,11 @@ _STRING_TYPES = {
     "string", "textarea", "email", "phone", "url", "picklist", "multipicklist",
     "combobox", "encryptedstring",
 }
+
+
+# Words either supported database reserves: a column named so needs quotes in every
+# query people write, and would break a move from SQLite to PostgreSQL.
+RESERVED_WORDS = frozenset(PG_RESERVED_WORDS) | frozenset(SQLiteIdentifierPreparer.reserved_words)
 
 
 def table_name(object_name: str) -> str:

@@ -79,7 +79,8 @@ def test_salesforce_down_during_login(sf_bot: RunningBot, salesforce: Salesforce
 def test_sandbox_logs_in_at_test_salesforce_com(sf_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
     sandbox = salesforce.add_org("Acme UAT", username="sync@acme.example.uat", is_sandbox=True)
     salesforce.request_log.clear()
-    assert sf_bot.submit_credentials(username="sync@acme.example.uat")["response_action"] == "errors"
+    refused = sf_bot.submit_credentials(username="sync@acme.example.uat")
+    assert refused["errors"]["password"].endswith("(For a sandbox org, tick Sandbox.)")
     login = salesforce.request_log.entries(lambda entry: "/Soap/" in entry.path)[-1]
     assert login.forwarded_host == "login.salesforce.com"
 

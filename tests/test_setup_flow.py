@@ -96,6 +96,7 @@ def test_the_whole_setup(sf_bot: RunningBot, salesforce: SalesforceSimulator) ->
     assert bot.reply("map Lead.Phone email_address") == "The column `email_address` is taken by `Lead.Email`."
     assert bot.reply("map Lead.Phone Phone-Number").startswith("`Phone-Number` can't be a column name")
     assert bot.reply("map Lead.Phone id") == "`id` is a system column of every synced table."
+    assert bot.reply("map Lead.Phone order").startswith("`order` is a reserved word in SQL")
     assert bot.reply("map Lead.Id lead_id") == "`Lead.Id` is a system column and can't be renamed."
     assert bot.reply("map Lead.Description notes").startswith("`Lead.Description` is not synced")
     assert bot.reply("map Lead.Email email_address") == "`Lead.Email` already maps to `email_address`."

@@ -94,6 +94,9 @@ class SalesforceGateway:
             code = str(exc.code)
             log.info("Salesforce refused the login: %s", code)
             text, field = _LOGIN_FAULTS.get(code, (MSG.login_refused.format(code=code), "username"))
+            if code == "INVALID_LOGIN":
+                # A sandbox user at login.salesforce.com (or the reverse) fails just like a bad password.
+                text += " " + (MSG.login_hint_sandbox if sandbox else MSG.login_hint_production)
             raise LoginFailed(text, code=code, field=field) from None
         except requests.RequestException as exc:
             log.warning("Salesforce login unreachable: %s", type(exc).__name__)

@@ -58,6 +58,8 @@ def rename(services: Services, team_id: str, target: str, column: str) -> tuple[
         raise UserInputError(MSG.map_bad_column.format(column=column))
     if column in mirror.SYSTEM_COLUMNS.values():
         raise UserInputError(MSG.map_system_column.format(column=column))
+    if column in mirror.RESERVED_WORDS:
+        raise UserInputError(MSG.map_reserved_word.format(column=column))
     with services.db.session() as session:
         state = progress.load(session, team_id)
         state.require(Step.CONFIRM)
