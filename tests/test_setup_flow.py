@@ -108,6 +108,7 @@ def test_the_whole_setup(sf_bot: RunningBot, salesforce: SalesforceSimulator) ->
     assert bot.ask("status", user_id=MEMBER).splitlines()[0] == "Sync in Progress"
     assert bot.reply("map Lead.Phone phone_number") == "The sync is started, so the mappings are frozen."
     assert bot.reply("start yes") == "The sync is already started."
+    assert bot.reply("mappings Lead", user_id=MEMBER).endswith("The sync is started, so these mappings are frozen.")
     assert "`/sync sync-fields`" not in bot.ask("help")
     assert "Setup is complete" in bot.ask("help")
 

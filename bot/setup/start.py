@@ -12,6 +12,12 @@ from bot.setup.progress import Step
 from storage import workspaces
 
 
+def is_started(services: Services, team_id: str) -> bool:
+    """True once the persistent sync is started (and the mappings frozen)."""
+    with services.db.session() as session:
+        return progress.load(session, team_id).done(Step.START)
+
+
 def check(services: Services, team_id: str) -> None:
     """Refuse when the earlier steps are not done or the sync already runs."""
     with services.db.session() as session:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from bot.messages import MSG
 from bot.setup import mappings as mapping_setup
-from bot import status as sync_status
-from bot.status import SyncState
+from bot.setup.start import is_started
 from handlers.blocks import context, line_sections, section
 from handlers.commands import Invocation, Reply, subcommand
 
@@ -18,8 +17,7 @@ def run_mappings(inv: Invocation) -> Reply:
     for mapping in mapping_setup.mappings(inv.services, inv.team_id, args[0] if args else None):
         lines.append(MSG.mappings_object.format(name=mapping.object_name, table=mapping.table))
         lines.extend(MSG.mapping_line.format(field=view.name, column=view.column) for view in mapping.fields)
-    started = sync_status.current(inv.services, inv.team_id).state is not SyncState.NOT_STARTED
-    footer = MSG.mappings_frozen if started else MSG.mappings_footer
+    footer = MSG.mappings_frozen if is_started(inv.services, inv.team_id) else MSG.mappings_footer
     return Reply(
         text="\n".join([MSG.mappings_header, *lines]),
         blocks=[section(MSG.mappings_header), *line_sections(lines), context(footer)],
