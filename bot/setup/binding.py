@@ -24,8 +24,7 @@ class BoundOrg:
 
 def preview(services: Services, team_id: str) -> BoundOrg:
     """The org ``confirm-credentials`` would bind to; refuses when out of order."""
-    with services.db.session() as session:
-        state = progress.load(session, team_id)
+    state = progress.current(services, team_id)
     state.require(Step.CREDENTIALS)
     state.require(Step.SYNC_FIELDS)
     if state.done(Step.CONFIRM):

@@ -73,8 +73,7 @@ def refresh(services: Services, team_id: str) -> None:
 
     Once the tables exist the catalog is what they were built from, so it is kept.
     """
-    with services.db.session() as session:
-        state = progress.load(session, team_id)
+    state = progress.current(services, team_id)
     state.require(Step.CREDENTIALS)
     if state.done(Step.SYNC_FIELDS):
         return
@@ -149,8 +148,7 @@ def object_fields(services: Services, team_id: str, object_name: str) -> tuple[s
 
 def tables_created(services: Services, team_id: str) -> bool:
     """True once ``sync-fields`` has created the tables."""
-    with services.db.session() as session:
-        return progress.load(session, team_id).done(Step.SYNC_FIELDS)
+    return progress.current(services, team_id).done(Step.SYNC_FIELDS)
 
 
 def ensure_described(services: Services, team_id: str) -> None:
@@ -192,8 +190,7 @@ def set_hidden(services: Services, team_id: str, target: str, hidden: bool) -> t
 
 def plan(services: Services, team_id: str) -> list[ObjectSummary]:
     """What ``sync-fields`` would create: the catalog, described if it is still empty."""
-    with services.db.session() as session:
-        state = progress.load(session, team_id)
+    state = progress.current(services, team_id)
     state.require(Step.CREDENTIALS)
     if state.done(Step.SYNC_FIELDS):
         raise AlreadyDone(MSG.sync_fields_done)

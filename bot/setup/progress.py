@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.errors import StepOutOfOrder
 from bot.messages import MSG
 from storage import workspaces
+
+if TYPE_CHECKING:
+    from bot.runtime import Services
 
 
 class Step(StrEnum):
@@ -57,6 +61,12 @@ class Progress:
         """Raise :class:`StepOutOfOrder` naming the step to run when ``step`` is not done."""
         if not self.done(step):
             raise StepOutOfOrder(MSG.step_missing.format(next=(self.next_step or step).value))
+
+
+def current(services: "Services", team_id: str) -> Progress:
+    """Read the progress of a workspace in a transaction of its own."""
+    with services.db.session() as session:
+        return load(session, team_id)
 
 
 def load(session: Session, team_id: str) -> Progress:

@@ -14,14 +14,12 @@ from storage import workspaces
 
 def is_started(services: Services, team_id: str) -> bool:
     """True once the persistent sync is started (and the mappings frozen)."""
-    with services.db.session() as session:
-        return progress.load(session, team_id).done(Step.START)
+    return progress.current(services, team_id).done(Step.START)
 
 
 def check(services: Services, team_id: str) -> None:
     """Refuse when the earlier steps are not done or the sync already runs."""
-    with services.db.session() as session:
-        state = progress.load(session, team_id)
+    state = progress.current(services, team_id)
     state.require(Step.CONFIRM)
     if state.done(Step.START):
         raise AlreadyDone(MSG.start_done)

@@ -54,6 +54,17 @@ class Reply:
     text: str
     blocks: list[Block] | None = None
 
+    @classmethod
+    def of(cls, blocks: list[Block]) -> "Reply":
+        """A reply whose fallback text is the text of its blocks, so both say the same."""
+        parts: list[str] = []
+        for block in blocks:
+            if block.get("type") == "section":
+                parts.append(block["text"]["text"])
+            elif block.get("type") == "context":
+                parts.extend(element["text"] for element in block["elements"])
+        return cls(text="\n".join(parts), blocks=blocks)
+
     def payload(self) -> dict[str, Any]:
         """Keyword arguments for ``ack``/``respond``."""
         return {"text": self.text, "blocks": self.blocks} if self.blocks else {"text": self.text}

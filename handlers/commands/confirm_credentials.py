@@ -16,8 +16,8 @@ def run(inv: Invocation) -> Reply:
     if not inv.confirmed(USAGE):
         org = binding.preview(inv.services, inv.team_id)
         warning = MSG.confirm_warning.format(org_name=org.org_name, org_id=org.org_id)
-        return Reply(text=warning, blocks=confirm_prompt("confirm-credentials", warning))
+        return Reply.of(confirm_prompt("confirm-credentials", warning))
     org = binding.confirm(inv.services, inv.team_id)
     done = MSG.confirm_result.format(org_name=org.org_name, org_id=org.org_id)
     next_line = MSG.mappings_footer
-    return Reply(text=f"{done}\n{next_line}", blocks=[section(done), section(next_line)])
+    return Reply.of([section(done), section(next_line)])

@@ -55,8 +55,7 @@ def run_fields(inv: Invocation) -> Reply:
     else:
         header = MSG.fields_header
         lines = summary_lines(field_setup.summaries(inv.services, inv.team_id))
-    blocks = [section(header), *line_sections(lines), context(footer)]
-    return Reply(text="\n".join([header, *lines]), blocks=blocks)
+    return Reply.of([section(header), *line_sections(lines), context(footer)])
 
 
 def _set_hidden(inv: Invocation, usage: str, hidden: bool) -> Reply:

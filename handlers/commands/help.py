@@ -10,8 +10,7 @@ from handlers.commands import REGISTRY, Invocation, Reply, subcommand
 
 def help_reply(inv: Invocation, *, prefix: str | None = None) -> Reply:
     """The help text, optionally after a line saying what went wrong."""
-    with inv.services.db.session() as session:
-        state = progress.load(session, inv.team_id)
+    state = progress.current(inv.services, inv.team_id)
     lines = []
     for usage, text in MSG.help_lines.items():
         registered = REGISTRY.get(usage.split()[0])
@@ -19,9 +18,9 @@ def help_reply(inv: Invocation, *, prefix: str | None = None) -> Reply:
     step = state.next_step
     next_line = MSG.help_next_step.format(step=step.value) if step else MSG.help_all_set
     head = [section(prefix)] if prefix else []
-    blocks = [*head, section(MSG.help_header), section(next_line), section("\n".join(lines)), context(MSG.help_admin_note)]
-    text = "\n".join([*(prefix and [prefix] or []), MSG.help_header, next_line, *lines])
-    return Reply(text=text, blocks=blocks)
+    return Reply.of(
+        [*head, section(MSG.help_header), section(next_line), section("\n".join(lines)), context(MSG.help_admin_note)]
+    )
 
 
 @subcommand("help", usage="help", admin=False, inline=True)

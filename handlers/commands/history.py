@@ -13,7 +13,7 @@ def _listing(header: str, empty: str, lines: list[str]) -> Reply:
     """A titled list, or the sentence saying there is nothing to list."""
     if not lines:
         return Reply(text=empty)
-    return Reply(text="\n".join([header, *lines]), blocks=[section(header), *line_sections(lines)])
+    return Reply.of([section(header), *line_sections(lines)])
 
 
 @subcommand("history", usage="history", admin=False)

@@ -18,10 +18,7 @@ def run_mappings(inv: Invocation) -> Reply:
         lines.append(MSG.mappings_object.format(name=mapping.object_name, table=mapping.table))
         lines.extend(MSG.mapping_line.format(field=view.name, column=view.column) for view in mapping.fields)
     footer = MSG.mappings_frozen if is_started(inv.services, inv.team_id) else MSG.mappings_footer
-    return Reply(
-        text="\n".join([MSG.mappings_header, *lines]),
-        blocks=[section(MSG.mappings_header), *line_sections(lines), context(footer)],
-    )
+    return Reply.of([section(MSG.mappings_header), *line_sections(lines), context(footer)])
 
 
 @subcommand("map", usage="map Object.Field column", admin=True)

@@ -15,6 +15,6 @@ def run(inv: Invocation) -> Reply:
     """Warn with a confirm button, or (with ``yes``) start the sync."""
     if not inv.confirmed(USAGE):
         start_setup.check(inv.services, inv.team_id)
-        return Reply(text=MSG.start_warning, blocks=confirm_prompt("start", MSG.start_warning))
+        return Reply.of(confirm_prompt("start", MSG.start_warning))
     start_setup.start(inv.services, inv.team_id)
     return Reply(text=MSG.start_result)

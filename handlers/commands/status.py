@@ -48,4 +48,4 @@ def run(inv: Invocation) -> Reply:
     """Show the sync state."""
     inv.arguments("status")
     lines = status_lines(sync_status.current(inv.services, inv.team_id))
-    return Reply(text="\n".join(lines), blocks=[section(lines[0]), *(context(line) for line in lines[1:])])
+    return Reply.of([section(lines[0]), *(context(line) for line in lines[1:])])

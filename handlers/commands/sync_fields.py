@@ -17,16 +17,10 @@ def run(inv: Invocation) -> Reply:
     if not inv.confirmed(USAGE):
         plan = field_setup.plan(inv.services, inv.team_id)
         lines = summary_lines(plan)
-        return Reply(
-            text="\n".join([MSG.sync_fields_warning, *lines]),
-            blocks=confirm_prompt("sync-fields", MSG.sync_fields_warning, line_sections(lines)),
-        )
+        return Reply.of(confirm_prompt("sync-fields", MSG.sync_fields_warning, line_sections(lines)))
     created = field_setup.sync_fields(inv.services, inv.team_id)
     count = sum(1 for obj in created if obj.available)
     header = MSG.sync_fields_result.format(count=count, tables="table" if count == 1 else "tables")
     lines = summary_lines(created)
     next_line = MSG.status_next.format(step="confirm-credentials")
-    return Reply(
-        text="\n".join([header, *lines, next_line]),
-        blocks=[section(header), *line_sections(lines), section(next_line)],
-    )
+    return Reply.of([section(header), *line_sections(lines), section(next_line)])
