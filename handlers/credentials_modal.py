@@ -114,6 +114,11 @@ def register(app: App, services: Services) -> None:
         except SyncbotError as exc:
             ack(response_action="errors", errors={"username": str(exc)})
             return
+        except Exception:
+            # The modal must still be answered, or Slack shows a bare "connection" error.
+            log.exception("credentials submission failed for team %s", team_id)
+            ack(response_action="errors", errors={"username": MSG.internal_error})
+            return
         ack(response_action="update", view=connected_view(org, form.sandbox))
         with services.db.session() as session:
             step = progress.load(session, team_id).next_step
