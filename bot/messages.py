@@ -69,6 +69,10 @@ class _Messages:
         "This workspace is bound to the Salesforce org {bound}; these credentials log in to the org "
         "{new}. Enter credentials of a user of {bound}."
     )
+    login_other_org_tables: Final = (
+        "The tables were created from the fields of the Salesforce org {tables_org}; these credentials "
+        "log in to the org {new}. Enter credentials of a user of {tables_org}."
+    )
     stored_login_failed: Final = (
         "The stored Salesforce credentials no longer work: {reason} Enter new ones with `/sync credentials`."
     )

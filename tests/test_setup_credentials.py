@@ -107,10 +107,18 @@ def test_new_credentials_must_belong_to_the_bound_org(sf_bot: RunningBot, salesf
     assert sf_bot.submit_credentials()["response_action"] == "update"
 
 
-def test_before_binding_another_org_may_replace_the_first(sf_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
-    salesforce.add_org("Globex", username="sync@globex.example")
+def test_before_the_tables_another_org_may_replace_the_first(sf_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
+    other = salesforce.add_org("Globex", username="sync@globex.example")
     sf_bot.submit_credentials()
     assert sf_bot.submit_credentials(username="sync@globex.example")["response_action"] == "update"
+    assert "Globex" in sf_bot.ask("status")
+    # Once the tables are built from Globex's fields, the credentials must stay with Globex.
+    sf_bot.reply("sync-fields yes")
+    answer = sf_bot.submit_credentials()
+    assert answer["response_action"] == "errors"
+    assert answer["errors"]["username"].startswith(
+        f"The tables were created from the fields of the Salesforce org {other.org_id};"
+    )
     assert "Globex" in sf_bot.ask("status")
 
 

@@ -73,6 +73,14 @@ def verify_and_store(services: Services, *, team_id: str, user_id: str, form: Cr
                 code="OTHER_ORG",
                 field="username",
             )
+        previous = workspaces.credentials(session, team_id)
+        if workspace.fields_synced_at and previous is not None and previous.org_id != org.org_id:
+            # The tables were built from that org's fields; another org's would not fit them.
+            raise LoginFailed(
+                MSG.login_other_org_tables.format(tables_org=previous.org_id, new=org.org_id),
+                code="OTHER_ORG",
+                field="username",
+            )
         workspaces.save_credentials(
             session,
             SalesforceCredentials(
