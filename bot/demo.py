@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import tempfile
 import textwrap
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,13 +23,10 @@ from bot.config import Settings
 from bot.messages import MSG
 from bot.runtime import Services, build_services
 from bot.simulator import DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME, SalesforceSimulator
-from bot.slack_standin import (
-    SlackRequestSender,
-    SlackWebApiStandIn,
-    checkboxes_value,
-    plain_text_value,
-    state_values,
-)
+from bot.setup.credentials import CredentialsForm
+from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, ack_text
+from handlers.credentials_modal import submission_values
+from handlers.web import serving_in_background
 from storage import mirror
 
 ADMIN = "UDEMOADMIN"
@@ -63,7 +59,7 @@ class _Demo:
         """Type ``/sync <text>`` and print the acknowledgement and the answer that follows."""
         self.say(f"\n> /sync {text}")
         seen = len(self.slack.responses())
-        ack = _ack_text(self.sender.slash_command(text, user_id=ADMIN))
+        ack = ack_text(self.sender.slash_command(text, user_id=ADMIN))
         if ack:
             self.show(ack)
         if ack and ack != MSG.working:
@@ -90,12 +86,9 @@ class _Demo:
         labels = [block["label"]["text"] for block in opened["blocks"] if block["type"] == "input"]
         self.say(f'  [a modal "{opened["title"]["text"]}" opens with: {", ".join(labels)}]')
         self.say(f"  [the admin enters {DEFAULT_USERNAME}, the password and the security token, and submits]")
-        values = state_values({
-            "username": plain_text_value(DEFAULT_USERNAME),
-            "password": plain_text_value(DEFAULT_PASSWORD),
-            "security_token": plain_text_value(DEFAULT_SECURITY_TOKEN),
-            "sandbox": checkboxes_value(),
-        })
+        values = submission_values(CredentialsForm(
+            username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, security_token=DEFAULT_SECURITY_TOKEN
+        ))
         self.sender.view_submission("sync_credentials", values, opened_view=opened, user_id=ADMIN)
         self.show(self.slack.wait_for_response(timeout=_WAIT).text)
 
@@ -155,9 +148,6 @@ def _workspace(database: Path | None) -> Iterator[Path]:
 
 @contextmanager
 def _running(path: Path, say: Callable[[str], None]) -> Iterator[_Demo]:
-    from handlers.app import create_app
-    from handlers.web import create_server, create_wsgi_app, serve_until_closed, stop_server
-
     with SalesforceSimulator() as salesforce, SlackWebApiStandIn() as slack:
         slack.add_user(ADMIN, name="ada", is_admin=True)
         settings = Settings.from_env({
@@ -169,20 +159,9 @@ def _running(path: Path, say: Callable[[str], None]) -> Iterator[_Demo]:
             "SYNCBOT_SALESFORCE_URL": salesforce.url,
         })
         services = build_services(settings)
-        server = create_server(create_wsgi_app(create_app(services), services), host="127.0.0.1", port=0)
-        thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
-        thread.start()
         try:
-            url = f"http://127.0.0.1:{server.effective_port}"
-            yield _Demo(slack=slack, sender=SlackRequestSender(url, _SIGNING_SECRET, web_api=slack),
-                        salesforce=salesforce, services=services, say=say)
+            with serving_in_background(services) as url:
+                yield _Demo(slack=slack, sender=SlackRequestSender(url, _SIGNING_SECRET, web_api=slack),
+                            salesforce=salesforce, services=services, say=say)
         finally:
-            stop_server(server)
-            thread.join(timeout=5)
             services.db.dispose()
-
-
-def _ack_text(response: Any) -> str:
-    if response.headers.get("Content-Type", "").startswith("application/json"):
-        return str(response.json().get("text", ""))
-    return str(response.text)

@@ -97,6 +97,23 @@ def read_form(view: dict[str, Any]) -> CredentialsForm:
     )
 
 
+def submission_values(form: CredentialsForm) -> dict[str, dict[str, Any]]:
+    """``view.state.values`` as Slack sends them for a modal filled in with ``form``
+    (what :func:`read_form` reads back); for the demo and the tests."""
+    selected = [{"text": plain(MSG.modal_sandbox_option), "value": "sandbox"}] if form.sandbox else []
+
+    def typed(value: str) -> dict[str, Any]:
+        # Slack sends None, not "", for an optional input left empty.
+        return {"type": "plain_text_input", "value": value or None}
+
+    return {
+        "username": {"username": typed(form.username)},
+        "password": {"password": typed(form.password)},
+        "security_token": {"security_token": typed(form.security_token)},
+        "sandbox": {"sandbox": {"type": "checkboxes", "selected_options": selected}},
+    }
+
+
 def register(app: App, services: Services) -> None:
     """Listen for submissions of the credentials modal."""
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -116,3 +118,21 @@ def stop_server(server: Any, *, timeout: float = 5) -> None:
     """
     server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
     server.close()
+
+
+@contextmanager
+def serving_in_background(services: Services) -> Iterator[str]:
+    """Run the whole app on a free local port in a thread; yields its base URL.
+
+    For the offline demo and the tests: the same app and server as ``syncbot serve``.
+    """
+    from handlers.app import create_app
+
+    server = create_server(create_wsgi_app(create_app(services), services), host="127.0.0.1", port=0)
+    thread = threading.Thread(target=serve_until_closed, args=(server,), name="syncbot-http", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        stop_server(server)
+        thread.join(timeout=5)

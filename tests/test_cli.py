@@ -14,8 +14,8 @@ from pathlib import Path
 import requests
 from cryptography.fernet import Fernet
 
-from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn
-from tests.support.harness import SIGNING_SECRET, ack_text
+from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, ack_text
+from tests.support.harness import SIGNING_SECRET
 
 
 def syncbot(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:

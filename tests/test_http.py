@@ -6,8 +6,8 @@ import time
 
 import requests
 
-from bot.slack_standin import Signing
-from tests.support.harness import MEMBER, RunningBot, ack_text
+from bot.slack_standin import Signing, ack_text
+from tests.support.harness import MEMBER, RunningBot
 
 
 def test_signed_help_answers_with_every_subcommand_fast(bot: RunningBot) -> None:

@@ -19,7 +19,7 @@ Used by ``syncbot demo`` to run the product offline and by the end-to-end tests:
 
 from .payloads import checkboxes_value, plain_text_value, state_values
 from .records import RecordedCall, ResponsePost
-from .signed_requests import SlackRequestSender, Signing
+from .signed_requests import SlackRequestSender, Signing, ack_text
 from .signing import compute_signature, signature_headers
 from .web_api import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from .workspace import WorkspaceIdentity
@@ -32,6 +32,7 @@ __all__ = [
     "SlackRequestSender",
     "SlackWebApiStandIn",
     "WorkspaceIdentity",
+    "ack_text",
     "checkboxes_value",
     "compute_signature",
     "plain_text_value",

@@ -239,3 +239,11 @@ class SlackRequestSender:
 
     def _new_trigger_id(self) -> str:
         return self._web_api.new_trigger_id() if self._web_api is not None else self._ids.trigger_id()
+
+
+def ack_text(response: requests.Response) -> str:
+    """The text a user sees from an app's acknowledgement: Bolt sends a bare text as
+    ``text/plain`` and anything with blocks as JSON."""
+    if response.headers.get("Content-Type", "").startswith("application/json"):
+        return str(response.json().get("text", ""))
+    return response.text

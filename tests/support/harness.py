@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,9 +10,10 @@ from typing import Any
 from bot.config import Settings
 from bot.runtime import Services, build_services
 from bot.simulator import DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME
-from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, checkboxes_value, plain_text_value, state_values
-from handlers.app import create_app
-from handlers.web import create_server, create_wsgi_app, serve_until_closed, stop_server
+from bot.setup.credentials import CredentialsForm
+from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, ack_text
+from handlers.credentials_modal import submission_values
+from handlers.web import serving_in_background
 
 SIGNING_SECRET = "test-signing-secret"
 ADMIN = "UADMIN0001"
@@ -67,13 +67,8 @@ class RunningBot:
         self.slack.clear()
         self.command("credentials", user_id=user_id)
         opened = self.slack.wait_for("views.open").response["view"]
-        values = state_values(
-            {
-                "username": plain_text_value(username),
-                "password": plain_text_value(password),
-                "security_token": plain_text_value(security_token or None),
-                "sandbox": checkboxes_value(*(["sandbox"] if sandbox else [])),
-            }
+        values = submission_values(
+            CredentialsForm(username=username, password=password, security_token=security_token, sandbox=sandbox)
         )
         response = self.sender.view_submission("sync_credentials", values, opened_view=opened, user_id=user_id)
         assert response.status_code == 200, response.text
@@ -83,14 +78,6 @@ class RunningBot:
             # next command's answer is not mistaken for this one.
             self.slack.wait_for_response(lambda post: post.text.startswith("Logged in"))
         return answer
-
-
-def ack_text(response: Any) -> str:
-    """The text a user sees from an acknowledgement: Bolt sends a bare text as
-    ``text/plain`` and anything with blocks as JSON."""
-    if response.headers.get("Content-Type", "").startswith("application/json"):
-        return str(response.json().get("text", ""))
-    return str(response.text)
 
 
 def settings_env(*, slack: SlackWebApiStandIn, database_url: str, salesforce_url: str | None,
@@ -114,19 +101,14 @@ def settings_env(*, slack: SlackWebApiStandIn, database_url: str, salesforce_url
 def running_bot(env: Mapping[str, str], *, slack: SlackWebApiStandIn, salesforce: Any = None) -> Iterator[RunningBot]:
     """Start the app on a free port with the given environment; stop it afterwards."""
     services = build_services(Settings.from_env(env))
-    server = create_server(create_wsgi_app(create_app(services), services), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=serve_until_closed, args=(server,), name="syncbot-http", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}"
     try:
-        yield RunningBot(
-            url=url,
-            services=services,
-            slack=slack,
-            sender=SlackRequestSender(url, SIGNING_SECRET, web_api=slack),
-            salesforce=salesforce,
-        )
+        with serving_in_background(services) as url:
+            yield RunningBot(
+                url=url,
+                services=services,
+                slack=slack,
+                sender=SlackRequestSender(url, SIGNING_SECRET, web_api=slack),
+                salesforce=salesforce,
+            )
     finally:
-        stop_server(server)
-        thread.join(timeout=5)
         services.db.dispose()
