@@ -95,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from bot.runtime import build_services
-    from bot.scheduler import build_scheduler
+    from bot.scheduler import scheduler_running
     from handlers.app import create_app
     from handlers.web import create_server, create_wsgi_app, serve_until_closed
 
@@ -104,17 +104,13 @@ def _serve(args: argparse.Namespace) -> int:
     server = create_server(
         create_wsgi_app(create_app(services), services), host=args.host, port=args.port or settings.port
     )
-    scheduler = None if args.no_scheduler else build_scheduler(services)
-    if scheduler is not None:
-        scheduler.start()
     # waitress ends its loop on SystemExit, open keep-alive connections or not.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     log.info("syncbot serving on %s:%s", args.host, server.effective_port)
     try:
-        serve_until_closed(server)
+        with scheduler_running(services, enabled=not args.no_scheduler):
+            serve_until_closed(server)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
         services.db.dispose()
     return 0
 
@@ -127,35 +123,32 @@ def _socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.runtime import build_services
-    from bot.scheduler import build_scheduler
+    from bot.scheduler import scheduler_running
     from handlers.app import create_app
 
     settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"))
     services = build_services(settings)
-    scheduler = None if args.no_scheduler else build_scheduler(services)
-    if scheduler is not None:
-        scheduler.start()
+    app = create_app(services)
     try:
-        SocketModeHandler(create_app(services), settings.slack_app_token).start()
+        with scheduler_running(services, enabled=not args.no_scheduler):
+            SocketModeHandler(app, settings.slack_app_token).start()
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        services.db.dispose()
     return 0
 
 
 def _worker() -> int:
     from bot.runtime import build_services
-    from bot.scheduler import build_scheduler
+    from bot.scheduler import scheduler_running
 
     services = build_services(Settings.from_env(require=("SLACK_BOT_TOKEN",)))
-    scheduler = build_scheduler(services)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    scheduler.start()
-    log.info("syncbot worker running; a sync tick every %ss", services.settings.sync_interval)
     try:
-        stop.wait()
+        with scheduler_running(services):
+            log.info("syncbot worker running; a sync tick every %ss", services.settings.sync_interval)
+            stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        services.db.dispose()
     return 0

@@ -7,6 +7,8 @@ advice), so that a job never holds on to a stale connection.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -26,6 +28,20 @@ def tick(services: Services) -> list[str]:
     if due:
         log.info("sync cycle due for %d workspace(s); the sync engine is not part of this build", len(due))
     return due
+
+
+@contextmanager
+def scheduler_running(services: Services, *, enabled: bool = True) -> Iterator[None]:
+    """Run the scheduler (unless not ``enabled``) for the duration of the block."""
+    if not enabled:
+        yield
+        return
+    scheduler = build_scheduler(services)
+    scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def build_scheduler(services: Services) -> BackgroundScheduler:

@@ -63,19 +63,19 @@ def credentials_modal(*, response_url: str | None, username: str = "", sandbox: 
     }
 
 
-def connected_view(org: OrgInfo, sandbox: bool) -> dict[str, Any]:
+def connected_view(org: OrgInfo) -> dict[str, Any]:
     """What the modal turns into after a good login."""
     return {
         "type": "modal",
         "title": plain(MSG.modal_done_title),
         "close": plain("Close"),
-        "blocks": [section(saved_text(org, sandbox))],
+        "blocks": [section(saved_text(org))],
     }
 
 
-def saved_text(org: OrgInfo, sandbox: bool) -> str:
-    """Who logged in to which org."""
-    kind = MSG.org_kind_sandbox if sandbox or org.is_sandbox else MSG.org_kind_production
+def saved_text(org: OrgInfo) -> str:
+    """Who logged in to which org (the org itself says whether it is a sandbox)."""
+    kind = MSG.org_kind_sandbox if org.is_sandbox else MSG.org_kind_production
     return MSG.credentials_saved.format(username=org.username, org_name=org.org_name, org_id=org.org_id, kind=kind)
 
 
@@ -136,10 +136,9 @@ def register(app: App, services: Services) -> None:
             log.exception("credentials submission failed for team %s", team_id)
             ack(response_action="errors", errors={"username": MSG.internal_error})
             return
-        ack(response_action="update", view=connected_view(org, form.sandbox))
-        with services.db.session() as session:
-            step = progress.load(session, team_id).next_step
-        _post_result(view, saved_text(org, form.sandbox), MSG.status_next.format(step=step.value) if step else "")
+        ack(response_action="update", view=connected_view(org))
+        step = progress.current(services, team_id).next_step
+        _post_result(view, saved_text(org), MSG.status_next.format(step=step.value) if step else "")
 
 
 def _post_result(view: dict[str, Any], text: str, next_step: str) -> None:

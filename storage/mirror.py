@@ -89,7 +89,7 @@ def build_table(metadata: MetaData, object_name: str, fields: Sequence[ObjectFie
         Column("systemmodstamp", UtcDateTime, nullable=False),
     ]
     for field in fields:
-        if field.field_name in SYSTEM_COLUMNS or field.hidden or field.unsyncable_reason:
+        if field.field_name in SYSTEM_COLUMNS or not field.synced:
             continue
         columns.append(
             Column(

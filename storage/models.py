@@ -121,6 +121,11 @@ class ObjectField(Base):
         Index("ix_object_fields_team_object", "team_id", "object_name"),
     )
 
+    @property
+    def synced(self) -> bool:
+        """True when the field has (or gets) a column: visible and of a syncable type."""
+        return not self.hidden and self.unsyncable_reason is None
+
 
 class SyncRun(Base):
     """One sync cycle of a workspace, with its counts."""

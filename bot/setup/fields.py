@@ -29,16 +29,13 @@ class FieldView:
     hidden: bool
     unsyncable_reason: str | None
     column: str
+    # True when the field has (or will have) a column.
+    synced: bool
 
     @property
     def required(self) -> bool:
         """True for Id, IsDeleted and SystemModstamp."""
         return self.name in REQUIRED_FIELDS
-
-    @property
-    def synced(self) -> bool:
-        """True when the field has (or will have) a column."""
-        return not self.hidden and self.unsyncable_reason is None
 
 
 @dataclass(frozen=True)
@@ -55,6 +52,7 @@ class ObjectSummary:
 
 
 def field_views(rows: Sequence[ObjectField]) -> list[FieldView]:
+    """Catalog rows as the answers show them."""
     return [
         FieldView(
             name=row.field_name,
@@ -63,6 +61,7 @@ def field_views(rows: Sequence[ObjectField]) -> list[FieldView]:
             hidden=row.hidden,
             unsyncable_reason=row.unsyncable_reason,
             column=row.column_name,
+            synced=row.synced,
         )
         for row in rows
     ]
@@ -131,7 +130,7 @@ def summaries(services: Services, team_id: str) -> list[ObjectSummary]:
                 label=obj.label,
                 table=obj.table_name,
                 available=obj.available,
-                visible=sum(1 for f in fields if not f.hidden and not f.unsyncable_reason),
+                visible=sum(1 for f in fields if f.synced),
                 hidden=sum(1 for f in fields if f.hidden),
                 unsyncable=sum(1 for f in fields if f.unsyncable_reason and not f.hidden),
             )
@@ -190,12 +189,16 @@ def set_hidden(services: Services, team_id: str, target: str, hidden: bool) -> t
 
 def plan(services: Services, team_id: str) -> list[ObjectSummary]:
     """What ``sync-fields`` would create: the catalog, described if it is still empty."""
+    _ready_for_sync_fields(services, team_id)
+    return summaries(services, team_id)
+
+
+def _ready_for_sync_fields(services: Services, team_id: str) -> None:
     state = progress.current(services, team_id)
     state.require(Step.CREDENTIALS)
     if state.done(Step.SYNC_FIELDS):
         raise AlreadyDone(MSG.sync_fields_done)
     ensure_described(services, team_id)
-    return summaries(services, team_id)
 
 
 def sync_fields(services: Services, team_id: str) -> list[ObjectSummary]:
@@ -205,7 +208,7 @@ def sync_fields(services: Services, team_id: str) -> list[ObjectSummary]:
     or a racing admin finds the step taken and changes nothing, and a failure
     leaves neither a claim nor half the tables behind.
     """
-    plan(services, team_id)
+    _ready_for_sync_fields(services, team_id)
     with services.db.session() as session:
         if workspaces.claim_step(session, team_id, "fields_synced_at") is None:
             raise AlreadyDone(MSG.sync_fields_done)
@@ -229,6 +232,7 @@ def parse_target(target: str) -> tuple[str, str]:
 
 
 def resolve_object(session: Session, team_id: str, name: str) -> str:
+    """An object's API name from any spelling of it; a clear error with suggestions otherwise."""
     objects = {obj.object_name.lower(): obj.object_name for obj in catalog.objects(session, team_id)}
     if not objects:
         raise UserInputError(MSG.no_catalog)
@@ -239,6 +243,7 @@ def resolve_object(session: Session, team_id: str, name: str) -> str:
 
 
 def resolve_field(session: Session, team_id: str, object_name: str, name: str) -> ObjectField:
+    """A field's catalog row from any spelling of its name; a clear error with suggestions otherwise."""
     rows = {row.field_name.lower(): row for row in catalog.fields(session, team_id, object_name)}
     found = rows.get(name.lower())
     if found is None:
