@@ -187,3 +187,19 @@ def test_secrets_never_reach_the_database_file_the_logs_or_slack(
             assert secret.encode() not in path.read_bytes(), path.name
         assert secret not in logs
         assert secret not in slack_traffic
+
+
+def test_a_refused_login_again_mid_session_is_a_login_failure(salesforce: SalesforceSimulator) -> None:
+    from bot.errors import LoginFailed
+    from bot.salesforce.gateway import SalesforceGateway
+
+    connection = SalesforceGateway(salesforce_url=salesforce.url).login(
+        username="sync@acme.example", password=DEFAULT_PASSWORD, security_token=DEFAULT_SECURITY_TOKEN,
+        sandbox=False,
+    )
+    salesforce.find_user("sync@acme.example")[1].password = "rotated"
+    salesforce.expire_sessions()
+    with pytest.raises(LoginFailed) as caught:
+        connection.describe(["Lead"])
+    assert caught.value.code == "INVALID_LOGIN"
+    assert "did not accept" in str(caught.value)

@@ -17,11 +17,8 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceAuthenticationFailed,
-    SalesforceExpiredSession,
     SalesforceGeneralError,
-    SalesforceMalformedRequest,
     SalesforceRefusedRequest,
-    SalesforceResourceNotFound,
 )
 from simple_salesforce.exceptions import SalesforceError as ClientError
 
@@ -87,17 +84,7 @@ class SalesforceGateway:
                 version=API_VERSION,
             )
         except SalesforceAuthenticationFailed as exc:
-            if isinstance(exc.code, int) and exc.code >= 500:
-                # Not a SOAP fault: the client saw an outage page and reports its status.
-                log.warning("Salesforce login answered HTTP %s", exc.code)
-                raise SalesforceUnavailable(MSG.salesforce_server_error.format(status=exc.code)) from None
-            code = str(exc.code)
-            log.info("Salesforce refused the login: %s", code)
-            text, field = _LOGIN_FAULTS.get(code, (MSG.login_refused.format(code=code), "username"))
-            if code == "INVALID_LOGIN":
-                # A sandbox user at login.salesforce.com (or the reverse) fails just like a bad password.
-                text += " " + (MSG.login_hint_sandbox if sandbox else MSG.login_hint_production)
-            raise LoginFailed(text, code=code, field=field) from None
+            raise _login_failure(exc, sandbox=sandbox) from None
         except requests.RequestException as exc:
             log.warning("Salesforce login unreachable: %s", type(exc).__name__)
             raise SalesforceUnavailable(MSG.salesforce_unreachable) from None
@@ -149,21 +136,37 @@ class SalesforceConnection:
         return described
 
 
+def _login_failure(exc: SalesforceAuthenticationFailed, *, sandbox: bool | None) -> SalesforceError:
+    """What a refused login means for a person (``sandbox`` None: not known here)."""
+    if isinstance(exc.code, int) and exc.code >= 500:
+        # Not a SOAP fault: the client saw an outage page and reports its status.
+        log.warning("Salesforce login answered HTTP %s", exc.code)
+        return SalesforceUnavailable(MSG.salesforce_server_error.format(status=exc.code))
+    code = str(exc.code)
+    log.info("Salesforce refused the login: %s", code)
+    text, field = _LOGIN_FAULTS.get(code, (MSG.login_refused.format(code=code), "username"))
+    if code == "INVALID_LOGIN" and sandbox is not None:
+        # A sandbox user at login.salesforce.com (or the reverse) fails just like a bad password.
+        text += " " + (MSG.login_hint_sandbox if sandbox else MSG.login_hint_production)
+    return LoginFailed(text, code=code, field=field)
+
+
 @contextmanager
 def _translated() -> Iterator[None]:
     """Turns client exceptions into syncbot's; the one status-to-exception map."""
     try:
         yield
-    except SalesforceRefusedRequest as exc:
-        if _error_code(exc) == "REQUEST_LIMIT_EXCEEDED":
-            raise RequestLimitReached(MSG.salesforce_request_limit) from None
-        raise SalesforceError(MSG.salesforce_refused.format(code=_error_code(exc) or exc.status)) from None
-    except SalesforceGeneralError as exc:
-        raise SalesforceUnavailable(MSG.salesforce_server_error.format(status=exc.status)) from None
-    except (SalesforceMalformedRequest, SalesforceResourceNotFound, SalesforceExpiredSession) as exc:
-        raise SalesforceError(MSG.salesforce_refused.format(code=_error_code(exc) or exc.status)) from None
+    except SalesforceAuthenticationFailed as exc:
+        # The session expired and logging in again was refused (a changed password).
+        raise _login_failure(exc, sandbox=None) from None
     except ClientError as exc:
-        raise SalesforceError(MSG.salesforce_refused.format(code=_error_code(exc) or exc.status)) from None
+        code = _error_code(exc)
+        if isinstance(exc, SalesforceRefusedRequest) and code == "REQUEST_LIMIT_EXCEEDED":
+            raise RequestLimitReached(MSG.salesforce_request_limit) from None
+        if isinstance(exc, SalesforceGeneralError) and exc.status >= 500:
+            # GeneralError also carries unmapped 4xx answers (431/414 for long URLs).
+            raise SalesforceUnavailable(MSG.salesforce_server_error.format(status=exc.status)) from None
+        raise SalesforceError(MSG.salesforce_refused.format(code=code or exc.status)) from None
     except requests.RequestException as exc:
         log.warning("Salesforce unreachable: %s", type(exc).__name__)
         raise SalesforceUnavailable(MSG.salesforce_unreachable) from None
