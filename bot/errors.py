@@ -63,3 +63,7 @@ class SalesforceUnavailable(SalesforceError):
 
 class RequestLimitReached(SalesforceError):
     """The org's daily API request limit is used up."""
+
+
+class QuotaReached(RequestLimitReached):
+    """syncbot stopped reading at ``SYNCBOT_API_QUOTA`` percent of the org's daily API requests."""

@@ -57,6 +57,9 @@ class Workspace(Base):
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     alert_channel: Mapped[str | None] = mapped_column(String(32))
+    # `/sync now`: a request any replica's scheduler picks up, cleared when a cycle starts.
+    sync_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sync_requested_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class SalesforceCredentials(Base):
@@ -128,24 +131,68 @@ class ObjectField(Base):
 
 
 class SyncRun(Base):
-    """One sync cycle of a workspace, with its counts."""
+    """One sync cycle of a workspace, with its totals (per object: :class:`SyncRunObject`)."""
 
     __tablename__ = "sync_runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32), index=True)
+    # "schedule", "now" (someone asked) or "start" (the first cycle).
     trigger: Mapped[str] = mapped_column(String(16))
+    # "running", then "succeeded", "failed" or "interrupted" (its process stopped or died).
     status: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # records_upserted = inserted + updated; kept under its first name for old readers.
     records_upserted: Mapped[int] = mapped_column(Integer, default=0)
+    records_inserted: Mapped[int] = mapped_column(Integer, default=0)
+    records_updated: Mapped[int] = mapped_column(Integer, default=0)
+    records_unchanged: Mapped[int] = mapped_column(Integer, default=0)
     records_deleted: Mapped[int] = mapped_column(Integer, default=0)
+    record_errors: Mapped[int] = mapped_column(Integer, default=0)
     api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    # The org's daily API usage as last seen in Sforce-Limit-Info.
+    api_used: Mapped[int | None] = mapped_column(Integer)
+    api_max: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    # What kind of failure (bot.sync.failures.FailureKind); a change of kind is a new alert.
+    failure_kind: Mapped[str | None] = mapped_column(String(32))
+    # host:pid of the process that ran it, for display.
+    holder: Mapped[str | None] = mapped_column(String(160))
+
+
+class SyncRunObject(Base):
+    """What one run did to one object: how it read, how far it got, and what changed."""
+
+    __tablename__ = "sync_run_objects"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id", ondelete="CASCADE"), primary_key=True)
+    object_name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # "rest" or "bulk".
+    method: Mapped[str] = mapped_column(String(8), default="rest")
+    # "running", "done" or "failed".
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    # About how many rows this read has in all (the query's totalSize), for progress.
+    rows_expected: Mapped[int | None] = mapped_column(Integer)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     error: Mapped[str | None] = mapped_column(Text)
 
 
 class ObjectCursor(Base):
-    """How far an object has been read: the last SystemModstamp and Id written."""
+    """How far an object has been read: the last SystemModstamp and Id written, and the
+    Bulk job being read, if any, with the locator of its next page.
+
+    Every field here is written in the same transaction as the rows it speaks for, so a
+    crash at any instant resumes exactly where the committed rows end.
+    """
 
     __tablename__ = "object_cursors"
 
@@ -154,6 +201,15 @@ class ObjectCursor(Base):
     last_modstamp: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_id: Mapped[str | None] = mapped_column(String(18))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # A Bulk API 2.0 job under way: results are kept 7 days, so a restart continues it.
+    bulk_job_id: Mapped[str | None] = mapped_column(String(18))
+    bulk_locator: Mapped[str | None] = mapped_column(String(255))
+    # The lower bound the job was created with (None: the whole table).
+    bulk_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Bulk rows come in no promised order: the cursor moves to their newest stamp at the end.
+    bulk_max_modstamp: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    bulk_rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    bulk_rows_total: Mapped[int | None] = mapped_column(Integer)
 
 
 class SyncError(Base):
@@ -166,7 +222,9 @@ class SyncError(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id", ondelete="SET NULL"))
     object_name: Mapped[str | None] = mapped_column(String(80))
     record_id: Mapped[str | None] = mapped_column(String(18))
+    # "record" (one record could not be converted or written) or "job" (an object or a run failed).
     kind: Mapped[str] = mapped_column(String(16))
+    field_name: Mapped[str | None] = mapped_column(String(80))
     message: Mapped[str] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

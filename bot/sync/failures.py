@@ -1,0 +1,45 @@
+"""The kinds of failure a sync cycle tells apart, and how an error becomes one.
+
+Status, history and alerts speak of failures by kind: a failure that keeps its kind
+from cycle to cycle is one incident, and a change of kind (500s, then an expired
+password) is a new one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.errors import (LoginFailed, QuotaReached, RequestLimitReached, SalesforceError, SalesforceUnavailable,
+                        SecretKeyMismatch, SecretKeyMissing, StorageError)
+
+
+class FailureKind(StrEnum):
+    """Why a cycle failed; the value is stored in ``sync_runs.failure_kind``."""
+
+    LOGIN = "login"                  # the stored credentials no longer work
+    REQUEST_LIMIT = "request_limit"  # Salesforce's daily API limit is used up
+    QUOTA = "quota"                  # syncbot stopped at SYNCBOT_API_QUOTA percent of it
+    UNAVAILABLE = "unavailable"      # 5xx, timeouts, no connection
+    REFUSED = "refused"              # Salesforce refused a request (an invalid field, no access)
+    SECRET_KEY = "secret_key"        # SYNCBOT_SECRET_KEY cannot open the stored credentials
+    STORAGE = "storage"              # the database refused or could not be reached
+    INTERNAL = "internal"            # a bug in syncbot; the log has the traceback
+
+
+def kind_of(error: BaseException) -> FailureKind:
+    """The kind of failure an exception stands for."""
+    if isinstance(error, LoginFailed):
+        return FailureKind.LOGIN
+    if isinstance(error, QuotaReached):
+        return FailureKind.QUOTA
+    if isinstance(error, RequestLimitReached):
+        return FailureKind.REQUEST_LIMIT
+    if isinstance(error, SalesforceUnavailable):
+        return FailureKind.UNAVAILABLE
+    if isinstance(error, SalesforceError):
+        return FailureKind.REFUSED
+    if isinstance(error, (SecretKeyMissing, SecretKeyMismatch)):
+        return FailureKind.SECRET_KEY
+    if isinstance(error, StorageError):
+        return FailureKind.STORAGE
+    return FailureKind.INTERNAL
