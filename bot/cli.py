@@ -147,7 +147,7 @@ def _worker() -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         with scheduler_running(services):
-            log.info("syncbot worker running; a sync tick every %ss", services.settings.sync_interval)
+            log.info("syncbot worker running; each workspace syncs every %ss", services.settings.sync_interval)
             stop.wait()
     finally:
         services.db.dispose()

@@ -52,6 +52,9 @@ class Settings:
     sync_interval: int = 300
     objects: tuple[str, ...] = DEFAULT_OBJECTS
     salesforce_url: str | None = None
+    lookback: int = 300
+    bulk_threshold: int = 10_000
+    api_quota: int = 80
     port: int = 3000
 
     @classmethod
@@ -81,6 +84,9 @@ class Settings:
             sync_interval=_int(get("SYNCBOT_SYNC_INTERVAL"), "SYNCBOT_SYNC_INTERVAL", 300, 30, 86_400),
             objects=_objects(get("SYNCBOT_OBJECTS")),
             salesforce_url=_http_url(get("SYNCBOT_SALESFORCE_URL"), "SYNCBOT_SALESFORCE_URL", None),
+            lookback=_int(get("SYNCBOT_LOOKBACK"), "SYNCBOT_LOOKBACK", 300, 0, 86_400),
+            bulk_threshold=_int(get("SYNCBOT_BULK_THRESHOLD"), "SYNCBOT_BULK_THRESHOLD", 10_000, 1, 100_000_000),
+            api_quota=_int(get("SYNCBOT_API_QUOTA"), "SYNCBOT_API_QUOTA", 80, 1, 100),
             port=_int(get("PORT"), "PORT", 3000, 1, 65_535),
         )
 

@@ -67,3 +67,15 @@ class RequestLimitReached(SalesforceError):
 
 class QuotaReached(RequestLimitReached):
     """syncbot stopped reading at ``SYNCBOT_API_QUOTA`` percent of the org's daily API requests."""
+
+
+class BulkJobGone(SalesforceError):
+    """Salesforce no longer has a Bulk query job (results are kept 7 days): start a new one."""
+
+
+class BulkJobFailed(SalesforceError):
+    """A Bulk query job ended in state Failed or Aborted; the message is Salesforce's."""
+
+
+class Interrupted(SyncbotError):
+    """The process is stopping: the cycle ends after the batch it was writing."""

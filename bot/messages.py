@@ -92,6 +92,7 @@ class _Messages:
         "allows requests again; nothing is lost."
     )
     salesforce_refused: Final = "Salesforce refused the request ({code})."
+    salesforce_refused_because: Final = "Salesforce refused the request ({code}): {message}"
     salesforce_server_error: Final = "Salesforce answered with a server error (HTTP {status}). Try again later."
 
     # --- fields ---------------------------------------------------------------------
@@ -193,6 +194,17 @@ class _Messages:
     status_failed: Final = "Failed: {failure}"
     status_paused: Final = "Scheduled cycles are paused (`/sync resume`)."
     status_org: Final = "Org: *{org_name}* (`{org_id}`), {kind}, as {username}."
+
+    # --- the sync engine -----------------------------------------------------------------
+    sync_interrupted: Final = "The cycle was interrupted (syncbot was stopping); the next one continues where it ended."
+    sync_quota_reached: Final = (
+        "syncbot stopped reading at {quota}% of the org's daily API requests ({used:,} of {max:,} used), "
+        "to leave room for the org's other integrations. It goes on by itself when usage falls; "
+        "`SYNCBOT_API_QUOTA` sets the share."
+    )
+    sync_record_error: Final = "{where}: {message}"
+    sync_objects_failed: Final = "Salesforce refused reading {objects}; the other objects are up to date. `/sync errors` says why."
+    sync_internal_error: Final = "Something went wrong on syncbot's side; what was written is kept. The error is in the bot's log."
 
     # --- authorisation and parsing ---------------------------------------------------
     not_admin: Final = (

@@ -1,61 +1,105 @@
-"""The scheduler: ticks every ``SYNCBOT_SYNC_INTERVAL`` seconds for each started workspace.
+"""The scheduler: every few seconds, ask the database which workspaces are due, and run
+each one's cycle in a job of its own, so that one slow org does not delay another.
 
-Job functions live at module top level and take ids, not live clients (APScheduler's
-advice), so that a job never holds on to a stale connection.
+Which workspace is due comes from the database (its last run's start, a `/sync now`
+request), not from a clock in this process: any number of replicas can run the
+scheduler, and the workspace's lock decides who runs a cycle. Job functions live at
+module top level and take ids, as APScheduler advises.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Services
-from storage import workspaces
+from bot.sync.cycle import run_cycle
+from storage import schedule
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
+# How often the database is asked who is due: the delay of `/sync start` and `/sync now`.
+DISPATCH_SECONDS = 2.0
+# Cycles running at once in this process (one per workspace at most).
+MAX_PARALLEL_CYCLES = 8
 
-def tick(services: Services) -> list[str]:
-    """Find the workspaces due for a sync cycle; returns their team ids.
 
-    The sync engine plugs in here; until it does, the tick only reports.
-    """
-    with services.db.session() as session:
-        due = workspaces.started_team_ids(session, include_paused=False)
-    if due:
-        log.info("sync cycle due for %d workspace(s); the sync engine is not part of this build", len(due))
-    return due
+class SyncScheduler:
+    """APScheduler driving the sync cycles of every workspace of this database."""
+
+    def __init__(self, services: Services, *, dispatch_seconds: float = DISPATCH_SECONDS) -> None:
+        self.services = services
+        self.stop = threading.Event()
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+        self.scheduler = BackgroundScheduler(
+            timezone="UTC", executors={"default": ThreadPoolExecutor(MAX_PARALLEL_CYCLES + 1)}
+        )
+        self.scheduler.add_job(
+            dispatch, "interval", seconds=dispatch_seconds, args=[self], id="sync-dispatch",
+            # A slow database must not pile up copies of the dispatcher.
+            max_instances=1, coalesce=True, next_run_time=utcnow(),
+        )
+
+    def start(self) -> None:
+        """Start dispatching in the background."""
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        """Let running cycles commit their current batch and release their locks, then stop."""
+        self.stop.set()
+        self.scheduler.shutdown(wait=True)
+
+    def launch(self, team_id: str) -> bool:
+        """Run a workspace's cycle in a job of its own unless this process already runs it."""
+        with self._lock:
+            if team_id in self._running or self.stop.is_set():
+                return False
+            self._running.add(team_id)
+        self.scheduler.add_job(cycle_job, args=[self, team_id], id=f"cycle:{team_id}",
+                               misfire_grace_time=None, replace_existing=True)
+        return True
+
+    def finished(self, team_id: str) -> None:
+        """Forget a workspace's cycle once it ended."""
+        with self._lock:
+            self._running.discard(team_id)
+
+
+def dispatch(owner: SyncScheduler) -> list[str]:
+    """Start a cycle for every due workspace; returns the team ids launched."""
+    settings = owner.services.settings
+    with owner.services.db.session(write=False) as session:
+        due = schedule.due_team_ids(session, now=utcnow(), interval=settings.sync_interval)
+    return [team_id for team_id in due if owner.launch(team_id)]
+
+
+def cycle_job(owner: SyncScheduler, team_id: str) -> None:
+    """One workspace's cycle (returns at once when another replica runs it)."""
+    try:
+        run_cycle(owner.services, team_id, stop=owner.stop)
+    except Exception:
+        # The cycle records its own failures; this is the database being unreachable.
+        log.exception("sync cycle of team %s could not run", team_id)
+    finally:
+        owner.finished(team_id)
 
 
 @contextmanager
-def scheduler_running(services: Services, *, enabled: bool = True) -> Iterator[None]:
+def scheduler_running(services: Services, *, enabled: bool = True) -> Iterator[SyncScheduler | None]:
     """Run the scheduler (unless not ``enabled``) for the duration of the block."""
     if not enabled:
-        yield
+        yield None
         return
-    scheduler = build_scheduler(services)
-    scheduler.start()
+    owner = SyncScheduler(services)
+    owner.start()
     try:
-        yield
+        yield owner
     finally:
-        scheduler.shutdown(wait=False)
-
-
-def build_scheduler(services: Services) -> BackgroundScheduler:
-    """A background scheduler with the sync tick; the caller starts and stops it."""
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(
-        tick,
-        "interval",
-        seconds=services.settings.sync_interval,
-        args=[services],
-        id="sync-tick",
-        # A cycle that overruns must not pile up copies of itself.
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=services.settings.sync_interval,
-    )
-    return scheduler
+        owner.shutdown()

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 # How long a SQLite writer waits for another one before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# The execution option that marks read-only connections.
+_READ_ONLY = "syncbot_read_only"
 
 
 class Database:
@@ -28,6 +30,9 @@ class Database:
         self.url = url
         self.engine: Engine = _make_engine(url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool, but SQLite transactions begin deferred: a reader never queues for the write lock.
+        self._read_engine = self.engine.execution_options(**{_READ_ONLY: True})
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -35,9 +40,14 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session that commits when the block ends and rolls back on error."""
-        session = self._sessions()
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A session that commits when the block ends and rolls back on error.
+
+        On SQLite a writing session takes the write lock when it begins (two writers
+        then queue instead of failing); ``write=False`` sessions, for reads only, never
+        wait for a writer, so ``/sync status`` answers while a sync batch commits.
+        """
+        session = (self._sessions if write else self._read_sessions)()
         try:
             with session.begin():
                 yield session
@@ -50,7 +60,7 @@ class Database:
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
         try:
-            with self.engine.connect() as conn:
+            with self.engine.execution_options(**{_READ_ONLY: True}).connect() as conn:
                 conn.execute(text("SELECT 1"))
             return True
         except SQLAlchemyError:
@@ -107,5 +117,6 @@ def _switch_to_wal(cursor: Any) -> None:
 
 def _sqlite_on_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: two writers then queue on the
-    # busy timeout instead of failing with "database is locked" on upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # busy timeout instead of failing with "database is locked" on upgrade. Readers
+    # begin deferred and, in WAL mode, read their snapshot without any lock.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")

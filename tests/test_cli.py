@@ -142,7 +142,7 @@ def test_worker_migrates_runs_the_scheduler_and_stops_on_sigterm(tmp_path: Path)
         process.wait(timeout=15)
         reader.join(timeout=5)
     assert process.returncode == 0
-    assert any("syncbot worker running; a sync tick every 300s" in line for line in lines)
+    assert any("syncbot worker running; each workspace syncs every 300s" in line for line in lines)
     assert database.exists()
 
 

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import inspect
 
-from bot.scheduler import build_scheduler, tick
+from storage import schedule
+from storage.types import utcnow
 from bot.simulator import SalesforceSimulator
 from bot.slack_standin import SlackWebApiStandIn
 from tests.support.harness import RunningBot, running_bot, settings_env
@@ -74,20 +75,22 @@ def test_objects_the_sync_user_cannot_see_are_left_out(odd_objects_bot: RunningB
     assert "sf_lead" in tables and "sf_invoice__c" not in tables
 
 
-def test_the_scheduler_ticks_only_for_started_unpaused_workspaces(sf_bot: RunningBot) -> None:
-    services = sf_bot.services
-    assert tick(services) == []
+def _due(bot: RunningBot) -> list[str]:
+    with bot.services.db.session(write=False) as session:
+        return schedule.due_team_ids(session, now=utcnow(), interval=bot.services.settings.sync_interval)
+
+
+def test_only_started_unpaused_workspaces_are_due(sf_bot: RunningBot) -> None:
+    assert _due(sf_bot) == []
     sf_bot.submit_credentials()
     sf_bot.reply("sync-fields yes")
     sf_bot.reply("confirm-credentials yes")
-    assert tick(services) == []
+    assert _due(sf_bot) == []
     sf_bot.reply("start yes")
-    assert tick(services) == ["T0001"]
+    assert _due(sf_bot) == ["T0001"]
     assert sf_bot.reply("pause") == "Scheduled sync cycles are paused. `/sync resume` restarts them."
     assert "paused" in sf_bot.ask("status")
-    assert tick(services) == []
+    assert _due(sf_bot) == []
     assert sf_bot.reply("pause") == "Scheduled sync cycles are already paused."
     assert sf_bot.reply("resume") == "Scheduled sync cycles run again."
-    assert tick(services) == ["T0001"]
-    job = build_scheduler(services).get_job("sync-tick")
-    assert job is not None and job.trigger.interval.total_seconds() == 300
+    assert _due(sf_bot) == ["T0001"]

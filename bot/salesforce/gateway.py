@@ -8,24 +8,21 @@ single map, so that no caller ever sees a raw client error or its response body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import (
-    SalesforceAuthenticationFailed,
-    SalesforceGeneralError,
-    SalesforceRefusedRequest,
-)
+from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 from simple_salesforce.exceptions import SalesforceError as ClientError
 
 from bot.errors import LoginFailed, RequestLimitReached, SalesforceError, SalesforceUnavailable
 from bot.messages import MSG
 from bot.salesforce.describe import FieldInfo, ObjectInfo
-from bot.salesforce.transport import make_session
+from bot.salesforce.transport import make_session, sync_retry
+from bot.salesforce.usage import ApiUsage
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +53,9 @@ class OrgInfo:
 class SalesforceGateway:
     """Opens Salesforce connections the way the settings say (direct or through a base URL)."""
 
-    def __init__(self, *, salesforce_url: str | None = None) -> None:
+    def __init__(self, *, salesforce_url: str | None = None, retry_backoff: float = 0.5) -> None:
         self._salesforce_url = salesforce_url
+        self._retry_backoff = retry_backoff
 
     def login(
         self,
@@ -67,36 +65,67 @@ class SalesforceGateway:
         security_token: str,
         sandbox: bool,
         timeout: tuple[float, float] | None = None,
+        for_sync: bool = False,
     ) -> "SalesforceConnection":
         """Log in with the SOAP API; raises :class:`LoginFailed` naming the input to fix.
 
         ``timeout`` (connect, read) bounds each request of this connection, for
-        callers that must answer Slack within its three seconds.
+        callers that must answer Slack within its three seconds. ``for_sync``
+        connections retry failed requests with backoff and count their API calls.
         """
-        session = make_session(self._salesforce_url, **({"timeout": timeout} if timeout else {}))
-        try:
-            client = Salesforce(
-                username=username,
-                password=password,
-                security_token=security_token,
-                domain="test" if sandbox else "login",
-                session=session,
-                version=API_VERSION,
-            )
-        except SalesforceAuthenticationFailed as exc:
-            raise _login_failure(exc, sandbox=sandbox) from None
-        except requests.RequestException as exc:
-            log.warning("Salesforce login unreachable: %s", type(exc).__name__)
-            raise SalesforceUnavailable(MSG.salesforce_unreachable) from None
-        return SalesforceConnection(client, username=username)
+        usage = ApiUsage()
+        session = make_session(
+            self._salesforce_url,
+            **({"timeout": timeout} if timeout else {}),
+            retry=sync_retry(backoff_factor=self._retry_backoff) if for_sync else None,
+            usage=usage,
+        )
+
+        def log_in() -> Salesforce:
+            try:
+                return Salesforce(
+                    username=username,
+                    password=password,
+                    security_token=security_token,
+                    domain="test" if sandbox else "login",
+                    session=session,
+                    version=API_VERSION,
+                )
+            except SalesforceAuthenticationFailed as exc:
+                raise _login_failure(exc, sandbox=sandbox) from None
+            except requests.RequestException as exc:
+                log.warning("Salesforce login unreachable: %s", type(exc).__name__)
+                raise SalesforceUnavailable(MSG.salesforce_unreachable) from None
+
+        return SalesforceConnection(log_in(), username=username, usage=usage, relogin=log_in)
 
 
 class SalesforceConnection:
     """A logged-in simple-salesforce client behind syncbot's own error types."""
 
-    def __init__(self, client: Salesforce, *, username: str) -> None:
+    def __init__(
+        self,
+        client: Salesforce,
+        *,
+        username: str,
+        usage: ApiUsage | None = None,
+        relogin: Callable[[], Salesforce] | None = None,
+    ) -> None:
         self._client = client
         self.username = username
+        self.usage = usage or ApiUsage()
+        self._relogin = relogin
+
+    @property
+    def client(self) -> Salesforce:
+        """The simple-salesforce client (for the modules of ``bot.salesforce`` only)."""
+        return self._client
+
+    def relogin(self) -> None:
+        """Log in again with the same credentials (Bulk calls do not do it by themselves)."""
+        if self._relogin is None:
+            raise SalesforceError(MSG.salesforce_refused.format(code="INVALID_SESSION_ID"))
+        self._client = self._relogin()
 
     @property
     def instance_url(self) -> str:
@@ -105,7 +134,7 @@ class SalesforceConnection:
 
     def org(self) -> OrgInfo:
         """The org of this session (``Organization`` is readable by every API user)."""
-        with _translated():
+        with translated():
             result = self._client.query("SELECT Id, Name, IsSandbox FROM Organization")
         record = result["records"][0]
         return OrgInfo(
@@ -122,7 +151,7 @@ class SalesforceConnection:
         Objects the org lacks or the user may not query come back with
         ``available=False`` instead of failing the whole call.
         """
-        with _translated():
+        with translated():
             catalog = {item["name"].lower(): item for item in (self._client.describe() or {})["sobjects"]}
         described: list[ObjectInfo] = []
         for name in object_names:
@@ -130,7 +159,7 @@ class SalesforceConnection:
             if entry is None or not entry.get("queryable", False):
                 described.append(ObjectInfo(name=name, label=name, available=False, fields=()))
                 continue
-            with _translated():
+            with translated():
                 body = getattr(self._client, entry["name"]).describe()
             described.append(ObjectInfo.from_describe(body))
         return described
@@ -151,33 +180,43 @@ def _login_failure(exc: SalesforceAuthenticationFailed, *, sandbox: bool | None)
     return LoginFailed(text, code=code, field=field)
 
 
+def error_for(status: int, content: Any) -> SalesforceError:
+    """The syncbot error for an error answer of Salesforce: the one status-to-exception map,
+    used for whole answers and for the subrequests of a Composite request alike."""
+    code, message = _error_code(content)
+    if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
+        return RequestLimitReached(MSG.salesforce_request_limit)
+    if status >= 500:
+        # Unmapped 4xx answers (431/414 for long URLs) are refusals, not outages.
+        return SalesforceUnavailable(MSG.salesforce_server_error.format(status=status))
+    if message:
+        return SalesforceError(MSG.salesforce_refused_because.format(code=code or status, message=message[:300]))
+    return SalesforceError(MSG.salesforce_refused.format(code=code or status))
+
+
 @contextmanager
-def _translated() -> Iterator[None]:
-    """Turns client exceptions into syncbot's; the one status-to-exception map."""
+def translated() -> Iterator[None]:
+    """Turns client exceptions into syncbot's (through :func:`error_for`)."""
     try:
         yield
     except SalesforceAuthenticationFailed as exc:
         # The session expired and logging in again was refused (a changed password).
         raise _login_failure(exc, sandbox=None) from None
     except ClientError as exc:
-        code = _error_code(exc)
-        if isinstance(exc, SalesforceRefusedRequest) and code == "REQUEST_LIMIT_EXCEEDED":
-            raise RequestLimitReached(MSG.salesforce_request_limit) from None
-        if isinstance(exc, SalesforceGeneralError) and exc.status >= 500:
-            # GeneralError also carries unmapped 4xx answers (431/414 for long URLs).
-            raise SalesforceUnavailable(MSG.salesforce_server_error.format(status=exc.status)) from None
-        raise SalesforceError(MSG.salesforce_refused.format(code=code or exc.status)) from None
+        raise error_for(exc.status, exc.content) from None
     except requests.RequestException as exc:
         log.warning("Salesforce unreachable: %s", type(exc).__name__)
         raise SalesforceUnavailable(MSG.salesforce_unreachable) from None
 
 
-def _error_code(exc: ClientError) -> str | None:
-    """The ``errorCode`` of a Salesforce error body (a JSON list), if there is one."""
-    content = exc.content
+def _error_code(content: Any) -> tuple[str | None, str | None]:
+    """The ``errorCode`` and ``message`` of a Salesforce error body (a JSON list), if any."""
     if isinstance(content, list) and content and isinstance(content[0], dict):
-        return str(content[0].get("errorCode") or "") or None
-    return None
+        first = content[0]
+        return (str(first.get("errorCode") or "") or None, str(first.get("message") or "") or None)
+    return None, None
+
+
 
 
 __all__ = ["FieldInfo", "ObjectInfo", "OrgInfo", "SalesforceConnection", "SalesforceGateway"]

@@ -1,4 +1,5 @@
-"""The HTTP session under simple-salesforce: timeouts, and the ``SYNCBOT_SALESFORCE_URL`` rewrite."""
+"""The HTTP session under simple-salesforce: timeouts, retries, usage, and the
+``SYNCBOT_SALESFORCE_URL`` rewrite."""
 
 from __future__ import annotations
 
@@ -7,10 +8,37 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from bot.salesforce.usage import ApiUsage
 
 # Seconds to connect, and to wait for a response, before calling Salesforce unreachable.
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 120
+
+
+def sync_retry(*, backoff_factor: float = 0.5) -> Retry:
+    """How a sync connection retries: 5xx, timeouts and dropped connections, a few times,
+    with exponential backoff and jitter (so replicas do not retry in step).
+
+    Every request a sync makes only reads, so POSTs (Composite, a Bulk job) may be
+    retried too; after the last try the error answer is handed to simple-salesforce,
+    which raises it as usual.
+    """
+    return Retry(
+        total=4,
+        connect=3,
+        read=2,
+        status=4,
+        other=1,
+        status_forcelist=(500, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "POST", "PATCH", "DELETE", "HEAD"}),
+        backoff_factor=backoff_factor,
+        backoff_jitter=backoff_factor,
+        backoff_max=30,
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
 
 
 class RewriteAdapter(HTTPAdapter):
@@ -51,19 +79,26 @@ class _RewriteTimeoutAdapter(RewriteAdapter, _TimeoutAdapter):
 
 
 def make_session(
-    salesforce_url: str | None, *, timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT)
+    salesforce_url: str | None,
+    *,
+    timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+    retry: Retry | None = None,
+    usage: ApiUsage | None = None,
 ) -> requests.Session:
     """A session for simple-salesforce: direct, or rewritten to ``salesforce_url``.
 
-    ``timeout`` (connect, read) applies to every request that does not set its own.
+    ``timeout`` (connect, read) applies to every request that does not set its own;
+    ``retry`` (none by default: the credentials modal has no time for it) retries
+    failed requests; ``usage`` counts calls and reads the org's API usage.
     """
     session = requests.Session()
     # Proxy variables of the environment must not divert Salesforce traffic or the rewrite.
     session.trust_env = salesforce_url is None
+    options: dict[str, Any] = {"timeout": timeout, "max_retries": retry or 0}
     adapter: HTTPAdapter = (
-        _RewriteTimeoutAdapter(salesforce_url, timeout=timeout)
-        if salesforce_url
-        else _TimeoutAdapter(timeout=timeout)
+        _RewriteTimeoutAdapter(salesforce_url, **options) if salesforce_url else _TimeoutAdapter(**options)
     )
     session.mount("https://", adapter)
+    if usage is not None:
+        session.hooks["response"].append(usage.observe)
     return session

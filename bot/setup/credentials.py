@@ -99,8 +99,8 @@ def verify_and_store(services: Services, *, team_id: str, user_id: str, form: Cr
     return org
 
 
-def connect(services: Services, team_id: str) -> SalesforceConnection:
-    """Log in with the stored credentials of a workspace."""
+def connect(services: Services, team_id: str, *, for_sync: bool = False) -> SalesforceConnection:
+    """Log in with the stored credentials of a workspace (``for_sync``: with retries)."""
     with services.db.session() as session:
         row = workspaces.credentials(session, team_id)
     if row is None:
@@ -112,6 +112,7 @@ def connect(services: Services, team_id: str) -> SalesforceConnection:
             password=secret.password,
             security_token=secret.security_token,
             sandbox=row.sandbox,
+            for_sync=for_sync,
         )
     except LoginFailed as exc:
         raise LoginFailed(MSG.stored_login_failed.format(reason=exc), code=exc.code, field=exc.field) from None

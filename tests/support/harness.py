@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.runtime import Services, build_services
+from bot.scheduler import scheduler_running
 from bot.simulator import DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME
 from bot.setup.credentials import CredentialsForm
 from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, ack_text
@@ -98,11 +99,15 @@ def settings_env(*, slack: SlackWebApiStandIn, database_url: str, salesforce_url
 
 
 @contextmanager
-def running_bot(env: Mapping[str, str], *, slack: SlackWebApiStandIn, salesforce: Any = None) -> Iterator[RunningBot]:
-    """Start the app on a free port with the given environment; stop it afterwards."""
+def running_bot(env: Mapping[str, str], *, slack: SlackWebApiStandIn, salesforce: Any = None,
+                scheduler: bool = False) -> Iterator[RunningBot]:
+    """Start the app on a free port with the given environment; stop it afterwards.
+
+    Without ``scheduler`` no cycle runs by itself: tests run them with ``run_cycle``.
+    """
     services = build_services(Settings.from_env(env))
     try:
-        with serving_in_background(services) as url:
+        with scheduler_running(services, enabled=scheduler), serving_in_background(services) as url:
             yield RunningBot(
                 url=url,
                 services=services,

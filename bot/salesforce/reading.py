@@ -1,0 +1,229 @@
+"""Reading records for the sync engine: first pages in Composite batches, further REST
+pages, and Bulk API 2.0 query jobs read page by page from a locator.
+
+Everything here returns plain values (dicts of REST records, CSV text of Bulk pages)
+and raises only syncbot's own errors; the sync engine never sees simple-salesforce.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from simple_salesforce.bulk2 import Operation, _Bulk2Client
+from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceResourceNotFound
+
+from bot.errors import (BulkJobFailed, BulkJobGone, LoginFailed, RequestLimitReached, SalesforceError,
+                        SalesforceUnavailable)
+from bot.salesforce.gateway import API_VERSION, SalesforceConnection, error_for, translated
+
+log = logging.getLogger(__name__)
+
+# Salesforce runs at most 5 queries in one Composite request (which counts as one API call).
+COMPOSITE_QUERIES = 5
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    """One page of a REST query: its records, how many the query has in all, and the next page."""
+
+    records: list[dict[str, Any]]
+    total_size: int
+    next_url: str | None
+
+
+@dataclass(frozen=True)
+class BulkJob:
+    """A Bulk API 2.0 query job as Salesforce reports it."""
+
+    job_id: str
+    state: str
+    records: int | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once the results can be read."""
+        return self.state == "JobComplete"
+
+
+@dataclass(frozen=True)
+class BulkPage:
+    """One page of a Bulk job's results: CSV text with a header row, and the next locator."""
+
+    csv_text: str
+    records: int
+    next_locator: str | None
+
+
+class RecordReader:
+    """Reads records through one logged-in connection.
+
+    ``composite`` is remembered per reader: once Salesforce (or a proxy) refuses the
+    Composite resource, first pages are read one query at a time.
+    """
+
+    def __init__(self, connection: SalesforceConnection) -> None:
+        self._connection = connection
+        self._composite = True
+
+    # ----- REST -------------------------------------------------------------------
+
+    def first_pages(self, queries: Mapping[str, str]) -> dict[str, QueryPage | SalesforceError]:
+        """Run each ``queryAll`` and return its first page (or the error it met), by key.
+
+        Up to five queries share one Composite request, so an idle cycle of eight
+        objects costs two API calls instead of eight.
+        """
+        keys = list(queries)
+        pages: dict[str, QueryPage | SalesforceError] = {}
+        for start in range(0, len(keys), COMPOSITE_QUERIES):
+            chunk = keys[start:start + COMPOSITE_QUERIES]
+            answered = self._composite_pages({key: queries[key] for key in chunk}) if self._composite else None
+            if answered is None:
+                answered = {key: self._single_page(queries[key]) for key in chunk}
+            pages.update(answered)
+        return pages
+
+    def query_all(self, soql: str) -> QueryPage:
+        """The first page of one ``queryAll``."""
+        with translated():
+            return _page(self._connection.client.query(soql, include_deleted=True))
+
+    def next_page(self, next_url: str) -> QueryPage:
+        """The page a ``nextRecordsUrl`` points to."""
+        with translated():
+            return _page(self._connection.client.query_more(next_url, identifier_is_url=True))
+
+    def api_limits(self) -> tuple[int, int]:
+        """The org's daily API requests (used, max), from the limits resource."""
+        with translated():
+            limits = self._connection.client.limits()
+        daily = limits["DailyApiRequests"]
+        used = int(daily["Max"]) - int(daily["Remaining"])
+        self._connection.usage.set_usage(used, int(daily["Max"]))
+        return used, int(daily["Max"])
+
+    def _single_page(self, soql: str) -> QueryPage | SalesforceError:
+        try:
+            return self.query_all(soql)
+        except SalesforceError as exc:
+            return exc
+
+    def _composite_pages(self, queries: Mapping[str, str]) -> dict[str, QueryPage | SalesforceError] | None:
+        references = {f"q{index}": key for index, key in enumerate(queries)}
+        body = {
+            "allOrNone": False,
+            "compositeRequest": [
+                {
+                    "method": "GET",
+                    "url": f"/services/data/v{API_VERSION}/queryAll/?q={quote(soql, safe='')}",
+                    "referenceId": reference,
+                }
+                for reference, soql in zip(references, queries.values())
+            ],
+        }
+        try:
+            with translated():
+                answer = self._connection.client.restful("composite", method="POST", json=body)
+        except SalesforceError as exc:
+            if _is_refusal_of_composite(exc):
+                log.info("Salesforce refused the Composite resource (%s); reading one query at a time", exc)
+                self._composite = False
+                return None
+            raise
+        pages: dict[str, QueryPage | SalesforceError] = {}
+        for item in (answer or {}).get("compositeResponse", []):
+            key = references.get(str(item.get("referenceId")))
+            if key is None:
+                continue
+            status = int(item.get("httpStatusCode") or 500)
+            pages[key] = _page(item.get("body") or {}) if status < 300 else error_for(status, item.get("body"))
+        for key in queries:
+            # A subrequest Salesforce did not answer (never seen, but cheap to cover).
+            pages.setdefault(key, self._single_page(queries[key]))
+        return pages
+
+    # ----- Bulk API 2.0 --------------------------------------------------------------
+
+    def start_bulk_query(self, object_name: str, soql: str) -> BulkJob:
+        """Create a ``queryAll`` job (deleted rows included)."""
+        info = self._bulk(object_name, lambda client: client.create_job(Operation.query_all, soql))
+        return BulkJob(job_id=str(info["id"]), state=str(info.get("state", "UploadComplete")))
+
+    def bulk_job(self, object_name: str, job_id: str) -> BulkJob:
+        """The job's state; :class:`BulkJobGone` when Salesforce no longer has it,
+        :class:`BulkJobFailed` when it failed or was aborted."""
+        info = self._bulk(object_name, lambda client: client.get_job(job_id, True), job_id=job_id)
+        state = str(info.get("state"))
+        if state in ("Failed", "Aborted"):
+            raise BulkJobFailed(str(info.get("errorMessage") or state))
+        processed = info.get("numberRecordsProcessed")
+        return BulkJob(job_id=job_id, state=state, records=int(processed) if processed is not None else None)
+
+    def bulk_page(self, object_name: str, job_id: str, locator: str | None, max_records: int) -> BulkPage:
+        """One page of results, starting at ``locator`` (None: the first page)."""
+        result = self._bulk(
+            object_name,
+            lambda client: client.get_query_results(job_id, locator or "", max_records),
+            job_id=job_id,
+        )
+        return BulkPage(
+            csv_text=str(result["records"]),
+            records=int(result["number_of_records"]),
+            next_locator=result["locator"] or None,
+        )
+
+    def _bulk(self, object_name: str, call: Callable[[_Bulk2Client], T], *, job_id: str | None = None) -> T:
+        # simple-salesforce's Bulk calls do not log in again on an expired session:
+        # do it here, once, and go on with the same job (its results stay for 7 days).
+        try:
+            return self._bulk_once(object_name, call, job_id=job_id, may_relogin=True)
+        except _SessionExpired:
+            log.info("Salesforce session expired during a Bulk call; logging in again")
+            self._connection.relogin()
+            return self._bulk_once(object_name, call, job_id=job_id, may_relogin=False)
+
+    def _bulk_once(self, object_name: str, call: Callable[[_Bulk2Client], T], *, job_id: str | None,
+                   may_relogin: bool) -> T:
+        client = self._connection.client
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {client.session_id}",
+            "X-PrettyPrint": "1",
+        }
+        with translated():
+            try:
+                return call(_Bulk2Client(object_name, client.bulk2_url, headers, client.session))
+            except SalesforceExpiredSession:
+                if not may_relogin:
+                    raise
+                raise _SessionExpired() from None
+            except SalesforceResourceNotFound:
+                if job_id is None:
+                    raise
+                raise BulkJobGone(job_id) from None
+
+
+class _SessionExpired(Exception):
+    """An expired session met by a Bulk call (not a client error, so it passes ``translated``)."""
+
+
+def _page(body: Mapping[str, Any]) -> QueryPage:
+    return QueryPage(
+        records=list(body.get("records") or []),
+        total_size=int(body.get("totalSize") or 0),
+        next_url=body.get("nextRecordsUrl") or None,
+    )
+
+
+def _is_refusal_of_composite(error: SalesforceError) -> bool:
+    # A 404 (no such resource: an old API version, a proxy) or 400-type refusal of the
+    # request as a whole; outages, limits and logins are real failures and go up as such.
+    return not isinstance(error, (RequestLimitReached, SalesforceUnavailable, LoginFailed))
+
+
+__all__: Sequence[str] = ("BulkJob", "BulkPage", "QueryPage", "RecordReader")

@@ -1,0 +1,282 @@
+"""Reading one object into its mirror table, by REST pages or by a Bulk job.
+
+Each batch is one transaction: the rows, the object's cursor (or the Bulk job's next
+locator) and the run's progress commit together, so a crash at any instant resumes
+where the committed rows end, with nothing lost or doubled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.errors import BulkJobGone, Interrupted, QuotaReached
+from bot.messages import MSG
+from bot.runtime import Services
+from bot.salesforce.reading import BulkPage, QueryPage, RecordReader
+from bot.salesforce.usage import ApiUsage
+from bot.sync.convert import ConversionError, RowConverter
+from bot.sync.pages import prefetched
+from bot.sync.plan import ObjectPlan, read_from
+from storage import cursors, runs
+from storage.mirror_writer import MirrorWriter, WriteResult
+from storage.models import ObjectCursor, SyncError
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Rows per write transaction: big enough to amortise a commit, small enough that no
+# reader or writer waits long for SQLite's write lock.
+BATCH_ROWS = 5_000
+# Rows per Bulk results page: memory stays flat (a few pages in flight at most).
+BULK_PAGE_ROWS = 10_000
+_POLL_FIRST, _POLL_MAX = 0.2, 2.0
+
+
+@dataclass
+class ObjectContext:
+    """What reading one object needs, besides the plan."""
+
+    services: Services
+    team_id: str
+    run_id: int
+    reader: RecordReader
+    usage: ApiUsage
+    stop: threading.Event
+    quota_percent: int
+
+    def check(self) -> None:
+        """Between two requests or batches: stop for shutdown, or before passing the API quota."""
+        if self.stop.is_set():
+            raise Interrupted(MSG.sync_interrupted)
+        seen = self.usage.snapshot()
+        if seen.used is not None and seen.max and seen.used >= seen.max * self.quota_percent / 100:
+            raise QuotaReached(MSG.sync_quota_reached.format(
+                quota=self.quota_percent, used=seen.used, max=seen.max))
+
+
+class ObjectSync:
+    """Brings one mirror table up to date with its object."""
+
+    def __init__(self, ctx: ObjectContext, plan: ObjectPlan) -> None:
+        self.ctx = ctx
+        self.plan = plan
+        dialect = ctx.services.db.dialect
+        self._dialect = "sqlite" if dialect == "sqlite" else "postgresql"
+        self.writer = MirrorWriter(plan.table, [column.column for column in plan.columns], dialect=dialect)
+        self._calls_at_start = ctx.usage.snapshot().calls
+
+    @property
+    def api_calls(self) -> int:
+        """API calls made since this object's read began."""
+        return self.ctx.usage.snapshot().calls - self._calls_at_start
+
+    def run(self, cursor: ObjectCursor | None, first: QueryPage | None) -> None:
+        """Read what changed since the cursor: resume a Bulk job, or page through REST,
+        or, for a large read, start a Bulk job."""
+        settings = self.ctx.services.settings
+        if cursor is not None and cursor.bulk_job_id:
+            self._bulk(cursor.bulk_job_id, cursor.bulk_locator, resumed=True)
+            return
+        since = read_from(cursor.last_modstamp if cursor else None, settings.lookback)
+        if first is None:
+            self.ctx.check()
+            first = self.ctx.reader.query_all(self.plan.rest_soql(since))
+        if first.total_size > settings.bulk_threshold:
+            self._start_bulk(since)
+        else:
+            self._rest(first)
+
+    # ----- REST --------------------------------------------------------------------------
+
+    def _rest(self, first: QueryPage) -> None:
+        self._started("rest", first.total_size)
+        converter = RowConverter(self.plan.columns, source="json", dialect=self._dialect)
+        page: QueryPage | None = first
+        while page is not None:
+            records = self._stitched(page.records)
+            # Pages come in stamp order: once a page is written, the cursor moves to its
+            # last record (records left out by the stitch are re-read by their newer stamp).
+            last = page.records[-1] if page.records else None
+
+            def advance(session: Any, last: dict[str, Any] | None = last) -> None:
+                if last is not None:
+                    cursors.advance(session, self.ctx.team_id, self.plan.object_name,
+                                    modstamp=_parse_stamp(last[self.plan.stamp_field]), last_id=str(last["Id"]))
+
+            self._write_batches(records, converter, after=advance)
+            if page.next_url is None:
+                break
+            self.ctx.check()
+            page = self.ctx.reader.next_page(page.next_url)
+
+    def _stitched(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Join the follow-up parts of a field list too long for one URL, by Id.
+
+        A record whose stamp differs between the parts changed while they were read:
+        it is left out here and read whole by the next cycle (its new stamp is later
+        than anything this page moves the cursor to).
+        """
+        if len(self.plan.rest_parts) == 1 or not records:
+            return records
+        stamp = self.plan.stamp_field
+        joined = {str(record["Id"]): dict(record) for record in records}
+        complete = {record_id: 1 for record_id in joined}
+        for part in range(1, len(self.plan.rest_parts)):
+            for soql in self.plan.part_soqls(part, list(joined)):
+                self.ctx.check()
+                page: QueryPage | None = self.ctx.reader.query_all(soql)
+                while page is not None:
+                    for record in page.records:
+                        target = joined.get(str(record["Id"]))
+                        if target is None or target[stamp] != record[stamp]:
+                            continue
+                        target.update(record)
+                        complete[str(record["Id"])] += 1
+                    page = self.ctx.reader.next_page(page.next_url) if page.next_url else None
+        parts = len(self.plan.rest_parts)
+        kept = [joined[record_id] for record_id, seen in complete.items() if seen == parts]
+        if len(kept) < len(records):
+            log.info("%s: %d record(s) changed while their fields were read in parts; next cycle reads them",
+                     self.plan.object_name, len(records) - len(kept))
+        return kept
+
+    # ----- Bulk API 2.0 --------------------------------------------------------------
+
+    def _start_bulk(self, since: datetime | None) -> None:
+        self.ctx.check()
+        job = self.ctx.reader.start_bulk_query(self.plan.object_name, self.plan.bulk_soql(since))
+        with self.ctx.services.db.session() as session:
+            cursors.bulk_started(session, self.ctx.team_id, self.plan.object_name, job_id=job.job_id, since=since)
+        self._bulk(job.job_id, None, resumed=False)
+
+    def _bulk(self, job_id: str, locator: str | None, *, resumed: bool) -> None:
+        name = self.plan.object_name
+        try:
+            total = self._wait_for(job_id)
+        except BulkJobGone:
+            if not resumed:
+                raise
+            # Salesforce keeps results 7 days; past that, start again from the cursor.
+            log.info("%s: Bulk job %s is gone; starting a new one from the cursor", name, job_id)
+            with self.ctx.services.db.session() as session:
+                cursors.bulk_dropped(session, self.ctx.team_id, name)
+                cursor = cursors.get(session, self.ctx.team_id, name)
+            self._start_bulk(read_from(cursor.last_modstamp if cursor else None, self.ctx.services.settings.lookback))
+            return
+        except Exception:
+            with self.ctx.services.db.session() as session:
+                cursors.bulk_dropped(session, self.ctx.team_id, name)
+            raise
+        with self.ctx.services.db.session(write=False) as session:
+            cursor = cursors.get(session, self.ctx.team_id, name)
+            done_before = cursor.bulk_rows_done if cursor else 0
+        self._started("bulk", total)
+        if done_before:
+            with self.ctx.services.db.session() as session:
+                runs.object_progress(session, self.ctx.run_id, name, rows_read=0, inserted=0, updated=0,
+                                     unchanged=0, deleted=0, errors=0, expected=(total or 0) - done_before)
+        for page, next_locator in prefetched(self._bulk_pages(job_id, locator), name=f"bulk-{name}"):
+            self._write_bulk_page(page, next_locator, total)
+        with self.ctx.services.db.session() as session:
+            cursors.bulk_finished(session, self.ctx.team_id, name)
+
+    def _wait_for(self, job_id: str) -> int | None:
+        delay = _POLL_FIRST
+        while True:
+            self.ctx.check()
+            job = self.ctx.reader.bulk_job(self.plan.object_name, job_id)
+            if job.done:
+                return job.records
+            time.sleep(delay)
+            delay = min(_POLL_MAX, delay * 1.5)
+
+    def _bulk_pages(self, job_id: str, locator: str | None) -> Iterator[tuple[BulkPage, str | None]]:
+        while True:
+            self.ctx.check()
+            page = self.ctx.reader.bulk_page(self.plan.object_name, job_id, locator, BULK_PAGE_ROWS)
+            yield page, page.next_locator
+            if page.next_locator is None:
+                return
+            locator = page.next_locator
+
+    def _write_bulk_page(self, page: BulkPage, next_locator: str | None, total: int | None) -> None:
+        reader = csv.reader(io.StringIO(page.csv_text, newline=""))
+        header = next(reader, None) or [column.field or "" for column in self.plan.columns]
+        rows = list(reader)
+        converter = RowConverter(self.plan.columns, source="csv", dialect=self._dialect, header=header)
+        newest: list[str] = []
+
+        def page_written(session: Any) -> None:
+            # The locator moves only with the page's last batch: a crash mid-page reads
+            # that page again, and its rows already written count as unchanged.
+            cursors.bulk_page_written(
+                session, self.ctx.team_id, self.plan.object_name, next_locator=next_locator,
+                max_modstamp=_parse_stamp(max(newest)) if newest else None, rows=len(rows), total=total)
+
+        self._write_batches(rows, converter, after=page_written, newest=newest)
+
+    # ----- writing ---------------------------------------------------------------------
+
+    def _write_batches(self, records: Sequence[Any], converter: RowConverter, *, after: Callable[[Any], None],
+                       newest: list[str] | None = None) -> None:
+        """Write ``records`` in batches; ``after`` runs in the last batch's transaction."""
+        starts = range(0, len(records), BATCH_ROWS) if records else range(1)
+        for start in starts:
+            final = start + BATCH_ROWS >= len(records)
+            self._write(records[start:start + BATCH_ROWS], converter, after=after if final else None, newest=newest)
+
+    def _write(self, records: Sequence[Any], converter: RowConverter, *, after: Callable[[Any], None] | None,
+               newest: list[str] | None = None) -> None:
+        """Convert and write one batch, with ``after`` (the cursor's move) in the same transaction."""
+        self.ctx.check()
+        rows: list[tuple[Any, ...]] = []
+        errors: list[SyncError] = []
+        for record in records:
+            try:
+                rows.append(converter.convert(record))
+            except ConversionError as exc:
+                errors.append(self._record_error(converter.record_id(record), converter.columns[exc.column].field,
+                                                 str(exc)))
+        if newest is not None and rows:
+            newest.append(max(row[2] for row in rows))
+        with self.ctx.services.db.session() as session:
+            result = self.writer.write(session, rows)
+            for failure in result.failures:
+                field = next((column.field for column in converter.columns if column.column == failure.column), None)
+                errors.append(self._record_error(rows[failure.index][0], field, failure.message))
+            runs.add_errors(session, errors)
+            runs.object_progress(session, self.ctx.run_id, self.plan.object_name, rows_read=len(records),
+                                 inserted=result.inserted, updated=result.updated, unchanged=result.unchanged,
+                                 deleted=result.deleted, errors=len(errors))
+            if after is not None:
+                after(session)
+        _log_batch(self.plan.object_name, result, len(errors))
+
+    def _record_error(self, record_id: str | None, field: str | None, message: str) -> SyncError:
+        where = f"{self.plan.object_name}.{field}" if field else self.plan.object_name
+        return SyncError(team_id=self.ctx.team_id, run_id=self.ctx.run_id, object_name=self.plan.object_name,
+                         record_id=(record_id or "")[:18] or None, kind="record", field_name=field,
+                         message=MSG.sync_record_error.format(where=where, message=message), occurred_at=utcnow())
+
+    def _started(self, method: str, expected: int | None) -> None:
+        with self.ctx.services.db.session() as session:
+            runs.object_started(session, self.ctx.run_id, self.plan.object_name, method=method, expected=expected)
+
+
+def _parse_stamp(text: str) -> datetime:
+    """A stamp in any form the converter or Salesforce gives, as aware UTC."""
+    moment = datetime.fromisoformat(str(text).replace("+0000", "+00:00"))
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _log_batch(object_name: str, result: WriteResult, errors: int) -> None:
+    log.debug("%s: %d new, %d updated, %d unchanged, %d deleted, %d errors", object_name, result.inserted,
+              result.updated, result.unchanged, result.deleted, errors)

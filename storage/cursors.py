@@ -1,0 +1,80 @@
+"""Reads and writes of ``object_cursors``: how far each object has been read.
+
+Each write here belongs in the transaction of the rows it speaks for, so the cursor
+never runs ahead of (or behind) the data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import ObjectCursor
+from storage.types import utcnow
+
+
+def get(session: Session, team_id: str, object_name: str) -> ObjectCursor | None:
+    """The cursor of one object, if it was ever read."""
+    return session.get(ObjectCursor, (team_id, object_name))
+
+
+def all_of(session: Session, team_id: str) -> dict[str, ObjectCursor]:
+    """Every cursor of a workspace, by object name."""
+    rows = session.scalars(select(ObjectCursor).where(ObjectCursor.team_id == team_id))
+    return {row.object_name: row for row in rows}
+
+
+def _row(session: Session, team_id: str, object_name: str) -> ObjectCursor:
+    row = get(session, team_id, object_name)
+    if row is None:
+        row = ObjectCursor(team_id=team_id, object_name=object_name, bulk_rows_done=0, updated_at=utcnow())
+        session.add(row)
+    return row
+
+
+def advance(session: Session, team_id: str, object_name: str, *, modstamp: datetime, last_id: str) -> None:
+    """After a page read in stamp order: everything up to ``modstamp`` is written."""
+    row = _row(session, team_id, object_name)
+    if row.last_modstamp is None or modstamp >= row.last_modstamp:
+        row.last_modstamp, row.last_id = modstamp, last_id
+    row.updated_at = utcnow()
+
+
+def bulk_started(session: Session, team_id: str, object_name: str, *, job_id: str, since: datetime | None) -> None:
+    """A Bulk job was created for this object: remember it, so a restart continues it."""
+    row = _row(session, team_id, object_name)
+    row.bulk_job_id, row.bulk_locator, row.bulk_since = job_id, None, since
+    row.bulk_max_modstamp, row.bulk_rows_done, row.bulk_rows_total = None, 0, None
+    row.updated_at = utcnow()
+
+
+def bulk_page_written(session: Session, team_id: str, object_name: str, *, next_locator: str | None,
+                      max_modstamp: datetime | None, rows: int, total: int | None) -> None:
+    """A page of the Bulk job is written; the next one starts at ``next_locator``."""
+    row = _row(session, team_id, object_name)
+    row.bulk_locator = next_locator
+    if max_modstamp is not None and (row.bulk_max_modstamp is None or max_modstamp > row.bulk_max_modstamp):
+        row.bulk_max_modstamp = max_modstamp
+    row.bulk_rows_done = (row.bulk_rows_done or 0) + rows
+    row.bulk_rows_total = total if total is not None else row.bulk_rows_total
+    row.updated_at = utcnow()
+
+
+def bulk_finished(session: Session, team_id: str, object_name: str) -> None:
+    """Every page is written: the cursor moves to the newest stamp the job held."""
+    row = _row(session, team_id, object_name)
+    newest = row.bulk_max_modstamp
+    if newest is not None and (row.last_modstamp is None or newest > row.last_modstamp):
+        row.last_modstamp, row.last_id = newest, None
+    bulk_dropped(session, team_id, object_name)
+
+
+def bulk_dropped(session: Session, team_id: str, object_name: str) -> None:
+    """Forget the Bulk job (done, failed, or gone from Salesforce)."""
+    row = _row(session, team_id, object_name)
+    row.bulk_job_id = row.bulk_locator = None
+    row.bulk_since = row.bulk_max_modstamp = row.bulk_rows_total = None
+    row.bulk_rows_done = 0
+    row.updated_at = utcnow()

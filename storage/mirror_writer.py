@@ -1,0 +1,169 @@
+"""The one writer of the mirror tables: upsert a batch of rows by ``id``, per dialect.
+
+Rows arrive converted (``bot.sync.convert``) in the writer's column order, which starts
+with ``id``, ``isdeleted``, ``systemmodstamp``. The writer first reads the stored stamp
+of each row: rows whose stamp is unchanged (re-read through the lookback overlap) are
+counted and not rewritten. The rest go in at once: SQLite by ``executemany`` of an
+``INSERT … ON CONFLICT``, PostgreSQL by ``COPY`` into a temporary table and one
+``INSERT … SELECT … ON CONFLICT``. When the database refuses the batch, each row is
+tried on its own in a savepoint, so that one bad record is reported and the others
+are written. The caller owns the transaction, so the cursor moves in the same one.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+# Parameters per statement stay far under SQLite's 32,766 and PostgreSQL's 65,535.
+_ID_CHUNK = 900
+_COLUMN_IN_CONTEXT = re.compile(r"column (\w+)")
+_COLUMN_IN_MESSAGE = re.compile(r"\b\w+\.(\w+)\b")
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    """A row the database refused: its position in the batch, the column if known, why."""
+
+    index: int
+    column: str | None
+    message: str
+
+
+@dataclass
+class WriteResult:
+    """What one batch did to the table."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    failures: list[RowFailure] = field(default_factory=list)
+
+
+class MirrorWriter:
+    """Writes batches into one mirror table (``columns[:3]`` are id, isdeleted, systemmodstamp)."""
+
+    def __init__(self, table: str, columns: Sequence[str], *, dialect: str) -> None:
+        if tuple(columns[:3]) != ("id", "isdeleted", "systemmodstamp"):
+            raise ValueError("a mirror writer's columns start with id, isdeleted, systemmodstamp")
+        self.table = table
+        self.columns = tuple(columns)
+        self.dialect = dialect
+        quote = _quoter(dialect)
+        self._table = quote(table)
+        self._names = ", ".join(quote(name) for name in self.columns)
+        updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in self.columns[1:])
+        self._on_conflict = f"ON CONFLICT (id) DO UPDATE SET {updates}"
+        marks = ", ".join("?" for _ in self.columns)
+        self._sqlite_insert = f"INSERT INTO {self._table} ({self._names}) VALUES ({marks}) {self._on_conflict}"
+        self._stage = quote(f"_stage_{table}"[:63])
+        if dialect == "sqlite":
+            self._stamp_key = "substr(replace(systemmodstamp, 'T', ' '), 1, 23)"
+        else:
+            self._stamp_key = "to_char(systemmodstamp AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"
+
+    def write(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> WriteResult:
+        """Upsert ``rows`` in the session's transaction; returns the counts and the refused rows."""
+        result = WriteResult()
+        if not rows:
+            return result
+        connection = session.connection()
+        stored = self._stored(connection, [row[0] for row in rows])
+        pending: list[tuple[int, tuple[Any, ...]]] = []
+        for index, row in enumerate(rows):
+            before = stored.get(row[0])
+            if before is not None and before[0] == stamp_key(row[2]):
+                result.unchanged += 1
+                continue
+            pending.append((index, row))
+        if not pending:
+            return result
+        try:
+            with session.begin_nested():
+                self._upsert(connection, [row for _, row in pending])
+            written = pending
+        except (DBAPIError, psycopg.Error, sqlite3.Error):
+            written = []
+            for index, row in pending:
+                try:
+                    with session.begin_nested():
+                        self._upsert(connection, [row])
+                    written.append((index, row))
+                except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
+                    result.failures.append(_failure(index, exc))
+        for _, row in written:
+            before = stored.get(row[0])
+            if before is None:
+                result.inserted += 1
+            else:
+                result.updated += 1
+            if row[1] and (before is None or not before[1]):
+                result.deleted += 1
+        return result
+
+    def _stored(self, connection: Connection, ids: Sequence[str]) -> dict[str, tuple[str, bool]]:
+        found: dict[str, tuple[str, bool]] = {}
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start:start + _ID_CHUNK]
+            marks = ", ".join("?" if self.dialect == "sqlite" else "%s" for _ in chunk)
+            statement = f"SELECT id, {self._stamp_key}, isdeleted FROM {self._table} WHERE id IN ({marks})"
+            for record_id, key, deleted in connection.exec_driver_sql(statement, tuple(chunk)):
+                found[record_id] = (key, bool(deleted))
+        return found
+
+    def _upsert(self, connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+        if self.dialect == "sqlite":
+            connection.exec_driver_sql(self._sqlite_insert, rows)
+            return
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            # ON COMMIT DROP: the stage lives for this transaction only, so it always
+            # matches the table as it is now.
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {self._stage} "
+                           f"(LIKE {self._table} INCLUDING DEFAULTS) ON COMMIT DROP")
+            cursor.execute(f"TRUNCATE {self._stage}")
+            with cursor.copy(f"COPY {self._stage} ({self._names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {self._table} ({self._names}) SELECT {self._names} "
+                           f"FROM {self._stage} {self._on_conflict}")
+
+
+def stamp_key(value: Any) -> str:
+    """A stamp as ``YYYY-MM-DD HH:MM:SS.mmm`` (UTC), whichever form the converter gave it."""
+    text = str(value)
+    fraction = text[20:23] if text[19:20] == "." else ""
+    return f"{text[:10]} {text[11:19]}.{fraction.ljust(3, '0')}"
+
+
+def _quoter(dialect: str) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    preparer = (sqlite.dialect() if dialect == "sqlite" else postgresql.dialect()).identifier_preparer
+    return preparer.quote
+
+
+def _failure(index: int, exc: BaseException) -> RowFailure:
+    original = getattr(exc, "orig", exc)
+    column: str | None = None
+    diag = getattr(original, "diag", None)
+    if diag is not None:
+        column = getattr(diag, "column_name", None)
+        context = getattr(diag, "context", None) or ""
+        match = _COLUMN_IN_CONTEXT.search(context)
+        column = column or (match.group(1) if match else None)
+        message = getattr(diag, "message_primary", None) or str(original)
+    else:
+        message = str(original)
+        match = _COLUMN_IN_MESSAGE.search(message)
+        column = match.group(1) if match else None
+    return RowFailure(index=index, column=column, message=message.strip().splitlines()[0][:500])
