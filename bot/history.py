@@ -16,9 +16,20 @@ class RunView:
     started_at: datetime
     trigger: str
     status: str
-    records_upserted: int
+    records_inserted: int
+    records_updated: int
     records_deleted: int
+    record_errors: int
+    api_calls: int
+    # "REST", "Bulk" or "REST + Bulk": how its objects were read.
+    methods: str
+    seconds: float | None
     error: str | None
+
+    @property
+    def records_upserted(self) -> int:
+        """Rows written (new and updated)."""
+        return self.records_inserted + self.records_updated
 
 
 @dataclass(frozen=True)
@@ -29,34 +40,43 @@ class ErrorView:
     kind: str
     object_name: str | None
     record_id: str | None
+    field_name: str | None
     message: str
 
 
 def recent_runs(services: Services, team_id: str, limit: int = 10) -> list[RunView]:
     """The newest runs, newest first."""
-    with services.db.session() as session:
-        return [
-            RunView(
+    with services.db.session(write=False) as session:
+        views = []
+        for run in runs.recent(session, team_id, limit):
+            methods = sorted({item.method for item in runs.objects_of(session, run.id)}, reverse=True)
+            views.append(RunView(
                 started_at=run.started_at,
                 trigger=run.trigger,
                 status=run.status,
-                records_upserted=run.records_upserted,
+                records_inserted=run.records_inserted,
+                # Rows recorded before the engine kept inserts apart count as updates.
+                records_updated=run.records_updated or max(0, run.records_upserted - run.records_inserted),
                 records_deleted=run.records_deleted,
+                record_errors=run.record_errors,
+                api_calls=run.api_calls,
+                methods=" + ".join(name.upper() if name == "rest" else name.title() for name in methods) or "—",
+                seconds=(run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
                 error=run.error,
-            )
-            for run in runs.recent(session, team_id, limit)
-        ]
+            ))
+        return views
 
 
 def recent_errors(services: Services, team_id: str, limit: int = 20) -> list[ErrorView]:
     """The newest errors, newest first."""
-    with services.db.session() as session:
+    with services.db.session(write=False) as session:
         return [
             ErrorView(
                 occurred_at=error.occurred_at,
                 kind=error.kind,
                 object_name=error.object_name,
                 record_id=error.record_id,
+                field_name=error.field_name,
                 message=error.message,
             )
             for error in runs.recent_errors(session, team_id, limit)

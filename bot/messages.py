@@ -192,6 +192,42 @@ class _Messages:
     status_in_progress: Final = "Sync in Progress"
     status_first_cycle: Final = "The first sync cycle has not finished yet."
     status_failed: Final = "Failed: {failure}"
+    status_failing_since: Final = "Failing since {when}; last synced {last}."
+    status_failing_since_never: Final = "Failing since {when}; no cycle has succeeded yet."
+    status_todo: Final = "*What to do:* {hint}"
+    status_changes: Final = "Last cycle: {changes}."
+    status_no_changes: Final = "Last cycle: no changes."
+    status_object_changes: Final = "{object} {inserted:,} new, {updated:,} updated, {deleted:,} deleted"
+    status_object_progress: Final = "{object} ({method}): {done:,}{of} rows{rate}{left}"
+    status_progress_of: Final = " of about {expected:,}"
+    status_progress_rate: Final = ", {rate:,.0f} rows/s"
+    status_progress_left: Final = ", about {left} left"
+    status_progress_done: Final = "{object} ({method}): {done:,} rows, done"
+    status_running_since: Final = "This cycle started {when}."
+    status_previous_sync: Final = "Last Synced {when}."
+    status_sync_requested: Final = "A cycle was asked for with `/sync now`; it starts within seconds."
+    failure_hints: Final = {
+        "login": (
+            "The stored Salesforce login stopped working (a changed password, a reset security token, or a "
+            "deactivated user). Enter it again with `/sync credentials`."
+        ),
+        "request_limit": (
+            "Wait: Salesforce counts API requests over a rolling 24 hours, and syncbot goes on by itself "
+            "once requests are allowed again. Nothing is lost."
+        ),
+        "quota": (
+            "Nothing: syncbot continues when the org's usage falls below the share. Raise "
+            "`SYNCBOT_API_QUOTA` to let it use more."
+        ),
+        "unavailable": "Nothing: syncbot retries every cycle. If it lasts, check status.salesforce.com.",
+        "refused": (
+            "See `/sync errors` for the field or object Salesforce refused; give the sync user access to it, "
+            "or fix the field in Salesforce."
+        ),
+        "secret_key": "Restore the `SYNCBOT_SECRET_KEY` the credentials were stored with, or enter them again with `/sync credentials`.",
+        "storage": "Check that the bot's database is reachable and has room; syncbot goes on by itself after.",
+        "internal": "Look at the bot's log for the error, and tell whoever runs syncbot.",
+    }
     status_paused: Final = "Scheduled cycles are paused (`/sync resume`)."
     status_org: Final = "Org: *{org_name}* (`{org_id}`), {kind}, as {username}."
 
@@ -202,6 +238,8 @@ class _Messages:
         "to leave room for the org's other integrations. It goes on by itself when usage falls; "
         "`SYNCBOT_API_QUOTA` sets the share."
     )
+    now_requested: Final = "A sync cycle starts within seconds; `/sync status` shows how it goes."
+    now_running: Final = "A sync cycle is running already; `/sync status` shows how far it is. It is not started twice."
     sync_record_error: Final = "{where}: {message}"
     sync_objects_failed: Final = "Salesforce refused reading {objects}; the other objects are up to date. `/sync errors` says why."
     sync_internal_error: Final = "Something went wrong on syncbot's side; what was written is kept. The error is in the bot's log."
@@ -248,7 +286,12 @@ class _Messages:
     }
     history_empty: Final = "No sync runs yet."
     history_header: Final = "*Recent sync runs*"
-    history_line: Final = "{started} · {trigger} · *{status}* · {upserted} written, {deleted} deleted{error}"
+    history_line: Final = (
+        "{started} · {trigger} · *{status}* · {inserted:,} new, {updated:,} updated, {deleted:,} deleted{errors} · "
+        "{methods}, {calls:,} API calls, {took}{error}"
+    )
+    history_errors: Final = ", {count:,} record errors"
+    history_still_running: Final = "running"
     errors_empty: Final = "No sync errors recorded."
     errors_header: Final = "*Recent sync errors*"
     errors_line: Final = "{when} · {kind}{where}: {message}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -154,3 +156,12 @@ def last_finished(session: Session, team_id: str) -> SyncRun | None:
         .order_by(SyncRun.id.desc())
         .limit(1)
     ).first()
+
+
+def failing_since(session: Session, team_id: str) -> datetime | None:
+    """When the current run of failures began (None when the last finished run succeeded)."""
+    last_ok = last_succeeded(session, team_id)
+    query = select(SyncRun.started_at).where(SyncRun.team_id == team_id, SyncRun.status == "failed")
+    if last_ok is not None:
+        query = query.where(SyncRun.id > last_ok.id)
+    return session.scalars(query.order_by(SyncRun.id).limit(1)).first()

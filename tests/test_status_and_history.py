@@ -51,7 +51,7 @@ def test_history_and_errors(bot: RunningBot) -> None:
                            message="value too long for column", occurred_at=T0))
     history = bot.reply("history", user_id=MEMBER)
     assert history.startswith("*Recent sync runs*")
-    assert "schedule · *succeeded* · 40 written, 2 deleted" in history
+    assert "schedule · *succeeded* · 0 new, 40 updated, 2 deleted · —, 0 API calls, 0 s" in history
     errors = bot.reply("errors", user_id=MEMBER)
     assert "record Lead 00Q000000000001AAA: value too long for column" in errors
     # Another workspace's runs stay its own.
@@ -62,4 +62,5 @@ def test_history_and_errors(bot: RunningBot) -> None:
 
 def test_engine_commands_say_they_are_not_there_yet(bot: RunningBot) -> None:
     assert bot.reply("duplicates", user_id=MEMBER) == "`/sync duplicates` arrives with the sync engine; it does nothing yet."
-    assert bot.reply("now") == "`/sync now` arrives with the sync engine; it does nothing yet."
+    # `now` works once the sync is started.
+    assert bot.reply("now") == "Do `/sync credentials` first: it is the next setup step."

@@ -108,6 +108,7 @@ def load_all() -> dict[str, Subcommand]:
         help,
         history,
         mappings,
+        now,
         pause,
         start,
         status,

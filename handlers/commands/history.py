@@ -6,7 +6,7 @@ from bot import history as sync_history
 from bot.messages import MSG
 from handlers.blocks import line_sections, section
 from handlers.commands import Invocation, Reply, subcommand
-from handlers.commands.status import slack_date
+from handlers.commands.status import duration, slack_date
 
 
 def _listing(header: str, empty: str, lines: list[str]) -> Reply:
@@ -25,8 +25,13 @@ def run_history(inv: Invocation) -> Reply:
             started=slack_date(run.started_at),
             trigger=run.trigger,
             status=run.status,
-            upserted=run.records_upserted,
+            inserted=run.records_inserted,
+            updated=run.records_updated,
             deleted=run.records_deleted,
+            methods=run.methods,
+            calls=run.api_calls,
+            took=duration(run.seconds) if run.seconds is not None else MSG.history_still_running,
+            errors=MSG.history_errors.format(count=run.record_errors) if run.record_errors else "",
             error=f" — {run.error}" if run.error else "",
         )
         for run in sync_history.recent_runs(inv.services, inv.team_id)

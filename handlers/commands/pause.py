@@ -1,4 +1,4 @@
-"""``/sync pause``, ``/sync resume`` and ``/sync now``: control of the scheduled cycles."""
+"""``/sync pause`` and ``/sync resume``: control of the scheduled cycles."""
 
 from __future__ import annotations
 
@@ -21,10 +21,3 @@ def run_resume(inv: Invocation) -> Reply:
     inv.arguments("resume")
     set_paused(inv.services, inv.team_id, False)
     return Reply(text=MSG.resumed)
-
-
-@subcommand("now", usage="now", admin=True)
-def run_now(inv: Invocation) -> Reply:
-    """Run a cycle at once (arrives with the sync engine)."""
-    inv.arguments("now")
-    return Reply(text=MSG.not_yet_available.format(command="now"))

@@ -6,15 +6,28 @@ from datetime import datetime
 
 from bot import status as sync_status
 from bot.messages import MSG
-from bot.status import SyncState, SyncStatus
+from bot.status import ObjectProgress, SyncState, SyncStatus
 from handlers.blocks import context, section
 from handlers.commands import Invocation, Reply, subcommand
+
+_METHODS = {"rest": "REST", "bulk": "Bulk"}
 
 
 def slack_date(when: datetime) -> str:
     """A time that every reader sees in their own time zone."""
     stamp = int(when.timestamp())
     return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{when:%Y-%m-%d %H:%M} UTC>"
+
+
+def duration(seconds: float) -> str:
+    """``42 s``, ``3 min``, ``2 h 5 min``: how long, as people say it."""
+    seconds = max(0, round(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 def status_lines(current: SyncStatus) -> list[str]:
@@ -31,8 +44,28 @@ def status_lines(current: SyncStatus) -> list[str]:
     lines = [first]
     if current.state is SyncState.NOT_STARTED and state.next_step:
         lines.append(MSG.status_next.format(step=state.next_step.value))
-    if current.state is SyncState.IN_PROGRESS and current.last_synced_at is None:
-        lines.append(MSG.status_first_cycle)
+    if current.state is SyncState.IN_PROGRESS:
+        lines += [_progress_line(item) for item in current.running]
+        if current.running_since:
+            lines.append(MSG.status_running_since.format(when=slack_date(current.running_since)))
+        if current.last_synced_at is None:
+            lines.append(MSG.status_first_cycle)
+        else:
+            lines.append(MSG.status_previous_sync.format(when=slack_date(current.last_synced_at)))
+    if current.state is SyncState.LAST_SYNCED:
+        lines.append(_changes_line(current))
+    if current.state is SyncState.FAILED:
+        if current.failing_since:
+            lines.append(
+                MSG.status_failing_since.format(when=slack_date(current.failing_since),
+                                                last=slack_date(current.last_synced_at))
+                if current.last_synced_at else
+                MSG.status_failing_since_never.format(when=slack_date(current.failing_since))
+            )
+        if current.failure_kind:
+            lines.append(MSG.status_todo.format(hint=MSG.failure_hints[current.failure_kind.value]))
+    if current.sync_requested and current.state is not SyncState.IN_PROGRESS:
+        lines.append(MSG.status_sync_requested)
     if state.paused:
         lines.append(MSG.status_paused)
     if state.org_id:
@@ -41,6 +74,29 @@ def status_lines(current: SyncStatus) -> list[str]:
             MSG.status_org.format(org_name=state.org_name, org_id=state.org_id, kind=kind, username=state.username)
         )
     return lines
+
+
+def _progress_line(item: ObjectProgress) -> str:
+    method = _METHODS.get(item.method, item.method)
+    if item.finished:
+        return MSG.status_progress_done.format(object=item.object_name, method=method, done=item.rows_done)
+    return MSG.status_object_progress.format(
+        object=item.object_name,
+        method=method,
+        done=item.rows_done,
+        of=MSG.status_progress_of.format(expected=item.rows_expected) if item.rows_expected is not None else "",
+        rate=MSG.status_progress_rate.format(rate=item.rate) if item.rate else "",
+        left=MSG.status_progress_left.format(left=duration(item.seconds_left)) if item.seconds_left is not None else "",
+    )
+
+
+def _changes_line(current: SyncStatus) -> str:
+    if not current.changes:
+        return MSG.status_no_changes
+    parts = [MSG.status_object_changes.format(object=item.object_name, inserted=item.inserted,
+                                              updated=item.updated, deleted=item.deleted)
+             for item in current.changes]
+    return MSG.status_changes.format(changes="; ".join(parts))
 
 
 @subcommand("status", usage="status", admin=False, inline=True)

@@ -1,0 +1,97 @@
+"""Helpers for sync engine tests: set a workspace up through Slack, run cycles, and
+compare a mirror table with the simulated org field by field."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import MetaData, select
+
+from bot.simulator import SimulatedOrg
+from bot.simulator.query_engine import accessor
+from bot.sync.cycle import CycleOutcome, run_cycle
+from storage import catalog
+from storage.mirror import SYSTEM_COLUMNS, build_table
+from storage.models import SyncRun, SyncRunObject
+from tests.support.harness import RunningBot
+
+TEAM = "T0001"
+
+
+def start_sync(bot: RunningBot) -> None:
+    """Credentials, sync-fields, confirm-credentials and start, as an admin types them."""
+    answer = bot.submit_credentials()
+    assert answer.get("response_action") == "update", answer
+    assert bot.reply("sync-fields yes").startswith("Created ")
+    assert bot.reply("confirm-credentials yes").startswith("This workspace is now bound")
+    assert bot.reply("start yes").startswith("The sync is started.")
+
+
+def cycle(bot: RunningBot) -> CycleOutcome:
+    """Run one cycle now, in this process, and return how it ended."""
+    outcome = run_cycle(bot.services, TEAM, force=True)
+    assert outcome is not None, "another holder had the workspace's lock"
+    return outcome
+
+
+def local_rows(bot: RunningBot, object_name: str) -> dict[str, dict[str, Any]]:
+    """The mirror table's rows by id, values typed as SQLAlchemy reads them."""
+    with bot.services.db.session(write=False) as session:
+        fields = catalog.fields(session, TEAM, object_name)
+        table = build_table(MetaData(), object_name, fields)
+        rows = session.execute(select(table)).mappings().all()
+    return {row["id"]: dict(row) for row in rows}
+
+
+def org_rows(bot: RunningBot, org: SimulatedOrg, object_name: str) -> dict[str, dict[str, Any]]:
+    """The org's records (deleted ones included) by id, keyed by local column name."""
+    with bot.services.db.session(write=False) as session:
+        fields = [field for field in catalog.fields(session, TEAM, object_name) if field.synced]
+    definition = org.object(object_name)
+    readers = {field.column_name: accessor(org, definition.field(field.field_name)) for field in fields
+               if definition.field(field.field_name) is not None}
+    has_deleted = definition.field("IsDeleted") is not None
+    result = {}
+    for record in org.snapshot(object_name, include_deleted=True):
+        row = {column: read(record) for column, read in readers.items()}
+        row[SYSTEM_COLUMNS["IsDeleted"]] = bool(record.get("IsDeleted")) if has_deleted else False
+        result[record["Id"]] = row
+    return result
+
+
+def differences(bot: RunningBot, org: SimulatedOrg, object_name: str) -> list[str]:
+    """Every way the mirror table differs from the org (empty when equal field by field)."""
+    local, remote = local_rows(bot, object_name), org_rows(bot, org, object_name)
+    problems = [f"{object_name} {record_id} missing locally" for record_id in remote.keys() - local.keys()]
+    problems += [f"{object_name} {record_id} not in the org" for record_id in local.keys() - remote.keys()]
+    for record_id in remote.keys() & local.keys():
+        for column, expected in remote[record_id].items():
+            actual = local[record_id].get(column)
+            if not _same(expected, actual):
+                problems.append(f"{object_name} {record_id} {column}: org {expected!r}, local {actual!r}")
+    return problems
+
+
+def latest_run(bot: RunningBot) -> tuple[SyncRun, dict[str, SyncRunObject]]:
+    """The newest run and its per-object records."""
+    with bot.services.db.session(write=False) as session:
+        run = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(1)).one()
+        items = session.scalars(select(SyncRunObject).where(SyncRunObject.run_id == run.id)).all()
+    return run, {item.object_name: item for item in items}
+
+
+def _same(expected: Any, actual: Any) -> bool:
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return bool(expected) == bool(actual)
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float, Decimal)):
+        return math.isclose(float(expected), float(actual), rel_tol=1e-12, abs_tol=1e-9)
+    if isinstance(expected, datetime) and isinstance(actual, datetime):
+        return expected == actual
+    if isinstance(expected, date) and isinstance(actual, date):
+        return expected == actual
+    return bool(expected == actual)

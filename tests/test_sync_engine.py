@@ -1,0 +1,148 @@
+"""The sync engine through the running app: the real simple-salesforce client against the
+simulator, on SQLite and PostgreSQL. Each test sets the workspace up through Slack, runs
+cycles, and compares the mirror tables with the org field by field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from bot.simulator import SalesforceSimulator
+from bot.slack_standin import SlackWebApiStandIn
+from storage import cursors
+from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
+from tests.support.sync import TEAM, cycle, differences, latest_run, start_sync
+
+OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "OpportunityContactRole", "Campaign", "CampaignMember", "User")
+
+
+@pytest.fixture
+def bulk_bot(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str,
+             secret_key: str) -> Iterator[RunningBot]:
+    """A bot that reads every object of more than 50 rows with Bulk API 2.0."""
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,
+                       secret_key=secret_key, extra={"SYNCBOT_BULK_THRESHOLD": "50"})
+    with running_bot(env, slack=slack, salesforce=salesforce) as running:
+        yield running
+
+
+def _composite_posts(salesforce: SalesforceSimulator) -> int:
+    return sum(1 for entry in salesforce.request_log if entry.path.endswith("/composite"))
+
+
+def test_the_initial_load_by_rest_equals_the_org(sf_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
+    start_sync(sf_bot)
+    outcome = cycle(sf_bot)
+    assert outcome.status == "succeeded", outcome
+    for name in OBJECTS:
+        assert differences(sf_bot, salesforce.org, name) == [], name
+    run, items = latest_run(sf_bot)
+    assert run.trigger == "now" and run.status == "succeeded"
+    assert {item.method for item in items.values()} == {"rest"}
+    assert items["Lead"].inserted == salesforce.org.count("Lead", include_deleted=True)
+    assert run.records_inserted == sum(salesforce.org.count(name, include_deleted=True) for name in OBJECTS)
+    assert run.api_calls > 0 and run.api_used is not None and run.api_max == salesforce.org.api_daily_max
+
+
+def test_the_initial_load_by_bulk_equals_the_org(bulk_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
+    salesforce.org.generate("Lead", 700)
+    start_sync(bulk_bot)
+    assert cycle(bulk_bot).status == "succeeded"
+    run, items = latest_run(bulk_bot)
+    assert items["Lead"].method == "bulk" and items["User"].method == "rest"
+    for name in OBJECTS:
+        assert differences(bulk_bot, salesforce.org, name) == [], name
+    with bulk_bot.services.db.session(write=False) as session:
+        lead = cursors.get(session, TEAM, "Lead")
+    # The job is done and forgotten; the cursor stands at the newest stamp it held.
+    assert lead is not None and lead.bulk_job_id is None
+    newest = max(record["SystemModstamp"] for record in salesforce.org.snapshot("Lead"))
+    assert lead.last_modstamp == newest
+
+
+def test_changes_deletes_and_inserts_arrive_in_the_next_cycle(sf_bot: RunningBot,
+                                                              salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    salesforce.clock.advance(timedelta(minutes=10))
+    lead, contact = org.ids("Lead")[0], org.ids("Contact")[0]
+    org.update("Lead", lead, Title="Chief \"Quoted\" Officer, Sales\nEMEA 🚀")
+    org.update("Contact", contact, Email=None, Title="数据工程师")
+    org.delete("Lead", org.ids("Lead")[1])
+    new_lead = org.create("Lead", LastName="Ünïcødé", Company="O'Reilly \"Media\", Inc.", Email="new@example.com")
+    assert cycle(sf_bot).status == "succeeded"
+    for name in OBJECTS:
+        assert differences(sf_bot, org, name) == [], name
+    run, items = latest_run(sf_bot)
+    assert (items["Lead"].inserted, items["Lead"].updated, items["Lead"].deleted) == (1, 2, 1)
+    assert items["Contact"].updated == 1
+    assert run.records_inserted == 1 and run.records_deleted == 1
+    status = sf_bot.ask("status", user_id=MEMBER)
+    assert status.splitlines()[0].startswith("Last Synced ")
+    assert "Lead 1 new, 2 updated, 1 deleted" in status and "Contact 0 new, 1 updated, 0 deleted" in status
+    assert new_lead in org.ids("Lead")
+
+
+def test_an_idle_cycle_rereads_only_the_overlap_and_rewrites_nothing(sf_bot: RunningBot,
+                                                                     salesforce: SalesforceSimulator) -> None:
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    salesforce.clock.advance(timedelta(hours=1))
+    assert cycle(sf_bot).status == "succeeded"
+    run, _ = latest_run(sf_bot)
+    assert (run.records_inserted, run.records_updated, run.records_deleted) == (0, 0, 0)
+    assert "Last cycle: no changes." in sf_bot.ask("status", user_id=MEMBER)
+
+
+def test_history_says_how_each_cycle_read_and_what_it_cost(bulk_bot: RunningBot,
+                                                           salesforce: SalesforceSimulator) -> None:
+    salesforce.org.generate("Lead", 100)
+    start_sync(bulk_bot)
+    cycle(bulk_bot)
+    history = bulk_bot.reply("history", user_id=MEMBER)
+    run, _ = latest_run(bulk_bot)
+    assert f"now · *succeeded* · {run.records_inserted:,} new, 0 updated" in history
+    assert f"REST + Bulk, {run.api_calls:,} API calls" in history
+
+
+def test_the_first_cycle_runs_within_seconds_of_start(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator,
+                                                      sqlite_url: str, secret_key: str) -> None:
+    env = settings_env(slack=slack, database_url=sqlite_url, salesforce_url=salesforce.url, secret_key=secret_key)
+    with running_bot(env, slack=slack, salesforce=salesforce, scheduler=True) as bot:
+        start_sync(bot)
+        first = _wait_for_status(bot, "Last Synced")
+        assert "Last cycle:" in first
+        run, _ = latest_run(bot)
+        assert run.trigger == "start"
+        # `/sync now` is a request in the database; the scheduler picks it up.
+        assert bot.reply("now") == "A sync cycle starts within seconds; `/sync status` shows how it goes."
+        _wait_for(lambda: latest_run(bot)[0].trigger == "now" and latest_run(bot)[0].status == "succeeded")
+        # Paused, scheduled cycles stop; `now` still runs one.
+        bot.reply("pause")
+        bot.reply("now")
+        _wait_for(lambda: latest_run(bot)[0].id == run.id + 2 and latest_run(bot)[0].status == "succeeded")
+
+
+def _wait_for_status(bot: RunningBot, first_word: str, timeout: float = 20) -> str:
+    seen: list[str] = []
+
+    def check() -> bool:
+        seen.append(bot.ask("status", user_id=MEMBER))
+        return seen[-1].startswith(first_word)
+
+    _wait_for(check, timeout)
+    return seen[-1]
+
+
+def _wait_for(condition: object, timeout: float = 20) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")
