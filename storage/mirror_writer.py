@@ -88,14 +88,15 @@ class MirrorWriter:
         if not pending:
             return result
         try:
-            with session.begin_nested():
+            # Savepoints on the connection itself: emitted at once, around the raw COPY too.
+            with connection.begin_nested():
                 self._upsert(connection, [row for _, row in pending])
             written = pending
         except (DBAPIError, psycopg.Error, sqlite3.Error):
             written = []
             for index, row in pending:
                 try:
-                    with session.begin_nested():
+                    with connection.begin_nested():
                         self._upsert(connection, [row])
                     written.append((index, row))
                 except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:

@@ -84,7 +84,7 @@ def objects_of(session: Session, run_id: int) -> list[SyncRunObject]:
 
 
 def object_started(session: Session, run_id: int, object_name: str, *, method: str,
-                   expected: int | None) -> None:
+                   expected: int | None) -> SyncRunObject:
     """An object's read begins (or switches from REST to Bulk)."""
     item = session.get(SyncRunObject, (run_id, object_name))
     if item is None:
@@ -92,6 +92,7 @@ def object_started(session: Session, run_id: int, object_name: str, *, method: s
                              unchanged=0, deleted=0, errors=0, api_calls=0, started_at=utcnow())
         session.add(item)
     item.method, item.status, item.rows_expected = method, "running", expected
+    return item
 
 
 def object_progress(session: Session, run_id: int, object_name: str, *, rows_read: int, inserted: int,
@@ -116,7 +117,8 @@ def object_finished(session: Session, run_id: int, object_name: str, *, status: 
     """An object's read ended (``done`` or ``failed``)."""
     item = session.get(SyncRunObject, (run_id, object_name))
     if item is None:
-        return
+        # It failed before its read began (its first page was refused).
+        item = object_started(session, run_id, object_name, method="rest", expected=None)
     item.status, item.finished_at, item.error, item.api_calls = status, utcnow(), error, api_calls
 
 

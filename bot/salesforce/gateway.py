@@ -213,7 +213,9 @@ def _error_code(content: Any) -> tuple[str | None, str | None]:
     """The ``errorCode`` and ``message`` of a Salesforce error body (a JSON list), if any."""
     if isinstance(content, list) and content and isinstance(content[0], dict):
         first = content[0]
-        return (str(first.get("errorCode") or "") or None, str(first.get("message") or "") or None)
+        # Query errors quote the SOQL with a caret under the fault; the last line says what it is.
+        lines = [line.strip() for line in str(first.get("message") or "").splitlines() if line.strip()]
+        return (str(first.get("errorCode") or "") or None, lines[-1] if lines else None)
     return None, None
 
 

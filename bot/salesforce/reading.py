@@ -72,19 +72,35 @@ class RecordReader:
 
     # ----- REST -------------------------------------------------------------------
 
-    def first_pages(self, queries: Mapping[str, str]) -> dict[str, QueryPage | SalesforceError]:
+    def first_pages(self, queries: Mapping[str, str], *,
+                    between: Callable[[], None] | None = None) -> dict[str, QueryPage | SalesforceError]:
         """Run each ``queryAll`` and return its first page (or the error it met), by key.
 
         Up to five queries share one Composite request, so an idle cycle of eight
-        objects costs two API calls instead of eight.
+        objects costs two API calls instead of eight. ``between`` runs before every
+        request but the first (the sync engine's shutdown and quota check).
         """
         keys = list(queries)
         pages: dict[str, QueryPage | SalesforceError] = {}
+        calls = 0
+
+        def before() -> None:
+            nonlocal calls
+            if calls and between is not None:
+                between()
+            calls += 1
+
         for start in range(0, len(keys), COMPOSITE_QUERIES):
             chunk = keys[start:start + COMPOSITE_QUERIES]
-            answered = self._composite_pages({key: queries[key] for key in chunk}) if self._composite else None
+            answered = None
+            if self._composite:
+                before()
+                answered = self._composite_pages({key: queries[key] for key in chunk})
             if answered is None:
-                answered = {key: self._single_page(queries[key]) for key in chunk}
+                answered = {}
+                for key in chunk:
+                    before()
+                    answered[key] = self._single_page(queries[key])
             pages.update(answered)
         return pages
 

@@ -119,7 +119,7 @@ class _Cycle:
         # Objects with a Bulk job under way resume it; the others start with one page each.
         fresh = {plan.object_name: plan.rest_soql(read_from(_stamp(known, plan), lookback))
                  for plan in object_plans if not _bulk_pending(known, plan)}
-        first_pages = reader.first_pages(fresh) if fresh else {}
+        first_pages = reader.first_pages(fresh, between=ctx.check) if fresh else {}
         for plan in object_plans:
             ctx.check()
             self._sync_object(ctx, plan, known.get(plan.object_name), first_pages.get(plan.object_name))
