@@ -143,7 +143,10 @@ class _Cycle:
             if isinstance(first, SalesforceError):
                 raise first
             sync.run(cursor, first)
-        except (Interrupted, QuotaReached, *_CYCLE_ENDING):
+        except Interrupted:
+            self._object_done(name, "interrupted", sync.api_calls)
+            raise
+        except (QuotaReached, *_CYCLE_ENDING):
             self._object_done(name, "failed", sync.api_calls)
             raise
         except SalesforceError as exc:
