@@ -183,8 +183,10 @@ class ObjectSync:
             with self.ctx.services.db.session() as session:
                 runs.object_progress(session, self.ctx.run_id, name, rows_read=0, inserted=0, updated=0,
                                      unchanged=0, deleted=0, errors=0, expected=(total or 0) - done_before)
-        for page, next_locator in prefetched(self._bulk_pages(job_id, locator), name=f"bulk-{name}"):
-            self._write_bulk_page(page, next_locator, total)
+        # Download, CSV parsing and conversion run in the read-ahead thread; this one
+        # writes (SQLite and PostgreSQL do their part without holding the interpreter lock).
+        for page in prefetched(self._prepared_pages(job_id, locator), name=f"bulk-{name}"):
+            self._write_prepared(page, total)
         with self.ctx.services.db.session() as session:
             cursors.bulk_finished(session, self.ctx.team_id, name)
 
@@ -198,45 +200,49 @@ class ObjectSync:
             time.sleep(delay)
             delay = min(_POLL_MAX, delay * 1.5)
 
-    def _bulk_pages(self, job_id: str, locator: str | None) -> Iterator[tuple[BulkPage, str | None]]:
+    def _prepared_pages(self, job_id: str, locator: str | None) -> Iterator["_PreparedPage"]:
         while True:
             self.ctx.check()
             page = self.ctx.reader.bulk_page(self.plan.object_name, job_id, locator, BULK_PAGE_ROWS)
-            yield page, page.next_locator
+            yield self._prepare(page)
             if page.next_locator is None:
                 return
             locator = page.next_locator
 
-    def _write_bulk_page(self, page: BulkPage, next_locator: str | None, total: int | None) -> None:
+    def _prepare(self, page: BulkPage) -> "_PreparedPage":
         reader = csv.reader(io.StringIO(page.csv_text, newline=""))
         header = next(reader, None) or [column.field or "" for column in self.plan.columns]
-        rows = list(reader)
         converter = RowConverter(self.plan.columns, source="csv", dialect=self._dialect, header=header)
-        newest: list[str] = []
+        records = list(reader)
+        batches = [self._convert(records[start:start + BATCH_ROWS], converter)
+                   for start in range(0, len(records), BATCH_ROWS)] or [_Batch([], [], 0)]
+        stamps = [max(row[2] for row in batch.rows) for batch in batches if batch.rows]
+        return _PreparedPage(batches=batches, rows=len(records), next_locator=page.next_locator,
+                             newest=_parse_stamp(max(stamps)) if stamps else None)
 
+    def _write_prepared(self, page: "_PreparedPage", total: int | None) -> None:
         def page_written(session: Any) -> None:
             # The locator moves only with the page's last batch: a crash mid-page reads
             # that page again, and its rows already written count as unchanged.
-            cursors.bulk_page_written(
-                session, self.ctx.team_id, self.plan.object_name, next_locator=next_locator,
-                max_modstamp=_parse_stamp(max(newest)) if newest else None, rows=len(rows), total=total)
+            cursors.bulk_page_written(session, self.ctx.team_id, self.plan.object_name,
+                                      next_locator=page.next_locator, max_modstamp=page.newest,
+                                      rows=page.rows, total=total)
 
-        self._write_batches(rows, converter, after=page_written, newest=newest)
+        for index, batch in enumerate(page.batches):
+            self._commit(batch, after=page_written if index == len(page.batches) - 1 else None)
 
     # ----- writing ---------------------------------------------------------------------
 
-    def _write_batches(self, records: Sequence[Any], converter: RowConverter, *, after: Callable[[Any], None],
-                       newest: list[str] | None = None) -> None:
+    def _write_batches(self, records: Sequence[Any], converter: RowConverter, *,
+                       after: Callable[[Any], None]) -> None:
         """Write ``records`` in batches; ``after`` runs in the last batch's transaction."""
         starts = range(0, len(records), BATCH_ROWS) if records else range(1)
         for start in starts:
             final = start + BATCH_ROWS >= len(records)
-            self._write(records[start:start + BATCH_ROWS], converter, after=after if final else None, newest=newest)
+            self._commit(self._convert(records[start:start + BATCH_ROWS], converter), after=after if final else None)
 
-    def _write(self, records: Sequence[Any], converter: RowConverter, *, after: Callable[[Any], None] | None,
-               newest: list[str] | None = None) -> None:
-        """Convert and write one batch, with ``after`` (the cursor's move) in the same transaction."""
-        self.ctx.check()
+    def _convert(self, records: Sequence[Any], converter: RowConverter) -> "_Batch":
+        """Convert records; one that does not convert becomes a record-level error."""
         rows: list[tuple[Any, ...]] = []
         errors: list[SyncError] = []
         for record in records:
@@ -245,15 +251,19 @@ class ObjectSync:
             except ConversionError as exc:
                 errors.append(self._record_error(converter.record_id(record), converter.columns[exc.column].field,
                                                  str(exc)))
-        if newest is not None and rows:
-            newest.append(max(row[2] for row in rows))
+        return _Batch(rows, errors, len(records))
+
+    def _commit(self, batch: "_Batch", *, after: Callable[[Any], None] | None) -> None:
+        """Write one batch, its errors, the run's progress and ``after`` (the cursor) in one transaction."""
+        self.ctx.check()
+        errors = list(batch.errors)
         with self.ctx.services.db.session() as session:
-            result = self.writer.write(session, rows)
+            result = self.writer.write(session, batch.rows)
             for failure in result.failures:
-                field = next((column.field for column in converter.columns if column.column == failure.column), None)
-                errors.append(self._record_error(rows[failure.index][0], field, failure.message))
+                field = next((column.field for column in self.plan.columns if column.column == failure.column), None)
+                errors.append(self._record_error(batch.rows[failure.index][0], field, failure.message))
             runs.add_errors(session, errors)
-            runs.object_progress(session, self.ctx.run_id, self.plan.object_name, rows_read=len(records),
+            runs.object_progress(session, self.ctx.run_id, self.plan.object_name, rows_read=batch.count,
                                  inserted=result.inserted, updated=result.updated, unchanged=result.unchanged,
                                  deleted=result.deleted, errors=len(errors))
             if after is not None:
@@ -269,6 +279,25 @@ class ObjectSync:
     def _started(self, method: str, expected: int | None) -> None:
         with self.ctx.services.db.session() as session:
             runs.object_started(session, self.ctx.run_id, self.plan.object_name, method=method, expected=expected)
+
+
+@dataclass
+class _Batch:
+    """Converted rows ready to write, the records that did not convert, and how many were read."""
+
+    rows: list[tuple[Any, ...]]
+    errors: list[SyncError]
+    count: int
+
+
+@dataclass
+class _PreparedPage:
+    """A Bulk results page, parsed and converted, with where the next one starts."""
+
+    batches: list[_Batch]
+    rows: int
+    next_locator: str | None
+    newest: datetime | None
 
 
 def _parse_stamp(text: str) -> datetime:
