@@ -85,7 +85,7 @@ def _ask_status(sender: SlackRequestSender, latencies: list[float], done: thread
         response = sender.slash_command("status", user_id=ADMIN)
         if response.status_code == 200:
             latencies.append(time.perf_counter() - began)
-        time.sleep(0.1)
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":

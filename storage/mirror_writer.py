@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,19 +52,24 @@ class WriteResult:
 class MirrorWriter:
     """Writes batches into one mirror table (``columns[:3]`` are id, isdeleted, systemmodstamp)."""
 
-    def __init__(self, table: str, columns: Sequence[str], *, dialect: str) -> None:
+    def __init__(self, table: str, columns: Sequence[str], *, dialect: str,
+                 empty_is_null: Iterable[str] = ()) -> None:
         if tuple(columns[:3]) != ("id", "isdeleted", "systemmodstamp"):
             raise ValueError("a mirror writer's columns start with id, isdeleted, systemmodstamp")
         self.table = table
         self.columns = tuple(columns)
         self.dialect = dialect
         quote = _quoter(dialect)
+        nullable = frozenset(empty_is_null)
         self._table = quote(table)
         self._names = ", ".join(quote(name) for name in self.columns)
         updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in self.columns[1:])
         self._on_conflict = f"ON CONFLICT (id) DO UPDATE SET {updates}"
-        marks = ", ".join("?" for _ in self.columns)
+        # Empty text becomes NULL in SQL, so the converter never touches text values.
+        marks = ", ".join("NULLIF(?, '')" if name in nullable else "?" for name in self.columns)
         self._sqlite_insert = f"INSERT INTO {self._table} ({self._names}) VALUES ({marks}) {self._on_conflict}"
+        self._staged = ", ".join(f"NULLIF({quote(name)}, '')" if name in nullable else quote(name)
+                                 for name in self.columns)
         self._stage = quote(f"_stage_{table}"[:63])
         if dialect == "sqlite":
             self._stamp_key = "substr(replace(systemmodstamp, 'T', ' '), 1, 23)"
@@ -78,13 +83,12 @@ class MirrorWriter:
             return result
         connection = session.connection()
         stored = self._stored(connection, [row[0] for row in rows])
-        pending: list[tuple[int, tuple[Any, ...]]] = []
-        for index, row in enumerate(rows):
-            before = stored.get(row[0])
-            if before is not None and before[0] == stamp_key(row[2]):
-                result.unchanged += 1
-                continue
-            pending.append((index, row))
+        if stored:
+            pending = [(index, row) for index, row in enumerate(rows)
+                       if (before := stored.get(row[0])) is None or before[0] != stamp_key(row[2])]
+            result.unchanged = len(rows) - len(pending)
+        else:
+            pending = list(enumerate(rows))  # none of them is in the table yet (an initial load)
         if not pending:
             return result
         try:
@@ -101,6 +105,10 @@ class MirrorWriter:
                     written.append((index, row))
                 except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
                     result.failures.append(_failure(index, exc))
+        if not stored:
+            result.inserted = len(written)
+            result.deleted = sum(1 for _, row in written if row[1])
+            return result
         for _, row in written:
             before = stored.get(row[0])
             if before is None:
@@ -135,7 +143,7 @@ class MirrorWriter:
             with cursor.copy(f"COPY {self._stage} ({self._names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cursor.execute(f"INSERT INTO {self._table} ({self._names}) SELECT {self._names} "
+            cursor.execute(f"INSERT INTO {self._table} ({self._names}) SELECT {self._staged} "
                            f"FROM {self._stage} {self._on_conflict}")
 
 

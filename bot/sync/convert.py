@@ -24,8 +24,6 @@ Dialect = Literal["sqlite", "postgresql"]
 Converter = Callable[[Any], Any]
 
 _DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(Z|[+-]\d\d:?\d\d)")
-# What Salesforce sends: REST ``…05.000+0000``, Bulk CSV ``…05.000Z``.
-_SALESFORCE_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|\+0000|\+00:00)")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 _TIME = re.compile(r"(\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?Z?")
 _TEXT_TYPES = frozenset({
@@ -45,67 +43,86 @@ class ConversionError(ValueError):
 class RowConverter:
     """Turns one record (a REST dict or a CSV row) into the tuple a mirror writer takes.
 
-    Most columns convert with a builtin (``str``, ``int``, ``float``, a dict lookup), so
-    a row of forty values costs a couple of microseconds; only date-times and dates run
-    Python code of their own.
+    The tuple's order is :attr:`columns`: ``id``, ``isdeleted``, ``systemmodstamp``, the
+    other typed columns, then the text columns. Text passes through untouched (the
+    writer turns empty text into NULL in SQL); typed columns convert with a builtin
+    (``int``, ``float``, a dict lookup) where one fits, so a row of forty values costs
+    a couple of microseconds.
     """
 
     def __init__(self, columns: Sequence[Column], *, source: Source, dialect: Dialect,
                  header: Sequence[str] | None = None) -> None:
-        self.columns = tuple(columns)
-        self._convert = [converter(column.sf_type, source=source, dialect=dialect) for column in self.columns]
+        self.columns = write_order(columns)
+        head = self.columns[:3]
+        typed = [column for column in self.columns[3:] if not is_text(column)]
+        text = self.columns[3 + len(typed):]
         self._csv = source == "csv"
         self._false: Any = 0 if dialect == "sqlite" else False
+        self._convert = [converter(column.sf_type, source=source, dialect=dialect) for column in (*head, *typed)]
         # A column with no field (isdeleted of User) is always false, whatever it reads.
-        self._constant_false = self.columns[1].field is None
+        self._constant_false = head[1].field is None
         if self._constant_false:
             self._convert[1] = lambda _value: self._false
         if self._csv:
             if header is None:
                 raise ValueError("a CSV converter needs the header row")
             position = {name.lower(): index for index, name in enumerate(header)}
-            # Reading a missing field reads the header's first cell; it is replaced by false below.
-            self._indexes = [position[column.field.lower()] if column.field else 0 for column in self.columns]
-            self._pick: Callable[[Any], Sequence[Any]] = _picker(self._indexes)
+            # A column with no field reads the first cell; its converter ignores it.
+            keys: list[Any] = [position[column.field.lower()] if column.field else 0 for column in self.columns]
         else:
-            names = [column.field or "Id" for column in self.columns]
-            self._pick = _picker(names)
+            keys = [column.field or "Id" for column in self.columns]
+        self._keys = keys
+        self._pick_typed = _picker(keys[:len(self._convert)])
+        self._pick_text = _picker(keys[len(self._convert):]) if text else (lambda _record: ())
 
     def convert(self, record: Any) -> tuple[Any, ...]:
         """The column values of one record; :class:`ConversionError` names the bad column."""
         try:
-            raw = self._pick(record)
+            raw = self._pick_typed(record)
             if self._csv:
-                # Salesforce has no empty strings: an empty cell is NULL whatever the type.
+                # An empty cell is NULL whatever the type.
                 values = [convert(value) if value else None for convert, value in zip(self._convert, raw)]
             else:
                 values = [None if value is None else convert(value) for convert, value in zip(self._convert, raw)]
+            return (*values, *self._pick_text(record))
         except (ValueError, TypeError, KeyError, IndexError):
             return self._explain(record)
-        if self._constant_false:
-            values[1] = self._false
-        return tuple(values)
 
     def record_id(self, record: Any) -> str | None:
         """The Id of a record, for error reports."""
         if not self._csv:
             return record.get("Id")
-        index = self._indexes[0]
+        index = self._keys[0]
         return record[index] if index < len(record) else None
 
     def _explain(self, record: Any) -> tuple[Any, ...]:
         # Slow path, only for a record that failed: find the first column that does not convert.
-        for index, (column, convert) in enumerate(zip(self.columns, self._convert)):
+        for index, column in enumerate(self.columns):
             if column.field is None:
                 continue
             try:
-                value = record[self._indexes[index]] if self._csv else record.get(column.field)
-                if value not in ("", None):
-                    convert(value)
-            except (ValueError, TypeError, KeyError, IndexError) as exc:
-                raise ConversionError(index, _reason(column.sf_type, value if "value" in locals() else None,
-                                                     exc)) from None
-        raise ConversionError(0, "the record does not have every selected field")
+                value = record[self._keys[index]] if self._csv else record[column.field]
+            except (KeyError, IndexError):
+                raise ConversionError(index, f"the record has no value for {column.field}") from None
+            if index >= len(self._convert) or value in ("", None):
+                continue
+            try:
+                self._convert[index](value)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise ConversionError(index, _reason(column.sf_type, value, exc)) from None
+        raise AssertionError("a conversion failed, then succeeded")
+
+
+def write_order(columns: Sequence[Column]) -> tuple[Column, ...]:
+    """The order of a converted row: id, isdeleted, systemmodstamp, typed columns, text columns."""
+    rest = columns[3:]
+    return (*columns[:3], *(column for column in rest if not is_text(column)),
+            *(column for column in rest if is_text(column)))
+
+
+def is_text(column: Column) -> bool:
+    """Whether a column holds text (which passes through unconverted; empty text is NULL)."""
+    return column.sf_type in _TEXT_TYPES
 
 
 def converter(sf_type: str, *, source: Source, dialect: Dialect) -> Converter:
@@ -120,7 +137,7 @@ def converter(sf_type: str, *, source: Source, dialect: Dialect) -> Converter:
     if sf_type in ("int", "long"):
         return int if csv else _whole_number
     if sf_type in ("double", "currency", "percent"):
-        return _finite
+        return float if csv else _number
     if sf_type == "datetime":
         return _datetime_sqlite if sqlite else _datetime_iso
     if sf_type == "date":
@@ -147,13 +164,11 @@ def _whole_number(value: Any) -> int:
     return int(value)
 
 
-def _finite(value: Any) -> float:
-    if isinstance(value, bool):
+def _number(value: Any) -> float:
+    # JSON numbers are already numbers; a boolean or a string is not one.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"not a number: {value!r}")
-    number = float(value)
-    if number - number != 0:  # inf and nan
-        raise ValueError(f"not a finite number: {value!r}")
-    return number
+    return float(value)
 
 
 def _utc_iso(value: str) -> str:
@@ -165,14 +180,20 @@ def _utc_iso(value: str) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}Z"
 
 
+def _salesforce_form(value: str) -> bool:
+    # Salesforce's own forms, told by shape: Bulk ``…05.000Z`` and REST ``…05.000+0000``.
+    # Checked by slicing, which costs a fifth of a regular expression on the Bulk path.
+    return value[10:11] == "T" and value[19:20] == "." and (value[23:] == "Z" or value[23:] == "+0000")
+
+
 def _datetime_iso(value: str) -> str:
-    # Salesforce's own forms pass as they are; PostgreSQL parses them (and checks the calendar).
-    return value if _SALESFORCE_DATETIME.fullmatch(value) else _utc_iso(value)
+    # PostgreSQL parses these as they are (and checks the calendar).
+    return value if _salesforce_form(value) else _utc_iso(value)
 
 
 def _datetime_sqlite(value: str) -> str:
     # SQLAlchemy's own SQLite form, so that reading through it gives the same instant.
-    if _SALESFORCE_DATETIME.fullmatch(value):
+    if _salesforce_form(value) and value[:4].isdigit():
         return f"{value[:10]} {value[11:23]}000"
     value = _utc_iso(value)
     return f"{value[:10]} {value[11:26]}"

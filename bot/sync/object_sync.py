@@ -22,7 +22,7 @@ from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.reading import BulkPage, QueryPage, RecordReader
 from bot.salesforce.usage import ApiUsage
-from bot.sync.convert import ConversionError, RowConverter
+from bot.sync.convert import ConversionError, RowConverter, is_text, write_order
 from bot.sync.pages import prefetched
 from bot.sync.plan import ObjectPlan, read_from
 from storage import cursors, runs
@@ -70,7 +70,9 @@ class ObjectSync:
         self.plan = plan
         dialect = ctx.services.db.dialect
         self._dialect = "sqlite" if dialect == "sqlite" else "postgresql"
-        self.writer = MirrorWriter(plan.table, [column.column for column in plan.columns], dialect=dialect)
+        order = write_order(plan.columns)
+        self.writer = MirrorWriter(plan.table, [column.column for column in order], dialect=dialect,
+                                   empty_is_null=[column.column for column in order if is_text(column)])
         self._calls_at_start = ctx.usage.snapshot().calls
 
     @property
@@ -183,10 +185,9 @@ class ObjectSync:
             with self.ctx.services.db.session() as session:
                 runs.object_progress(session, self.ctx.run_id, name, rows_read=0, inserted=0, updated=0,
                                      unchanged=0, deleted=0, errors=0, expected=(total or 0) - done_before)
-        # Download, CSV parsing and conversion run in the read-ahead thread; this one
-        # writes (SQLite and PostgreSQL do their part without holding the interpreter lock).
-        for page in prefetched(self._prepared_pages(job_id, locator), name=f"bulk-{name}"):
-            self._write_prepared(page, total)
+        # The next page downloads while this one is parsed, converted and written.
+        for page in prefetched(self._bulk_pages(job_id, locator), name=f"bulk-{name}"):
+            self._write_prepared(self._prepare(page), total)
         with self.ctx.services.db.session() as session:
             cursors.bulk_finished(session, self.ctx.team_id, name)
 
@@ -200,11 +201,11 @@ class ObjectSync:
             time.sleep(delay)
             delay = min(_POLL_MAX, delay * 1.5)
 
-    def _prepared_pages(self, job_id: str, locator: str | None) -> Iterator["_PreparedPage"]:
+    def _bulk_pages(self, job_id: str, locator: str | None) -> Iterator[BulkPage]:
         while True:
             self.ctx.check()
             page = self.ctx.reader.bulk_page(self.plan.object_name, job_id, locator, BULK_PAGE_ROWS)
-            yield self._prepare(page)
+            yield page
             if page.next_locator is None:
                 return
             locator = page.next_locator
