@@ -67,7 +67,8 @@ class AlertOutbox(Base):
     # "pending", then "sent" or "undeliverable".
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Not before then (after a failed attempt); None: at once.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # A sender is working on it until then (another may take over after).
     claimed_by: Mapped[str | None] = mapped_column(String(160))
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("thread_of", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("claimed_by", sa.String(length=160), nullable=True),
         sa.Column("claimed_until", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("posting_since", storage.types.UtcDateTime(timezone=True), nullable=True),
