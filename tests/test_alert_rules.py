@@ -11,7 +11,9 @@ from bot.alerts.sender import send_pending
 from bot.runtime import Services
 from bot.slack_standin import SlackWebApiStandIn
 from storage.alert_models import AlertOutbox
+from storage.models import SyncRun
 from tests.support.alerting import ALERTS, T0, alerting_services, finish_run, start_workspace, texts
+from tests.support.harness import ADMIN, RunningBot
 
 MIN = timedelta(minutes=5)
 
@@ -150,6 +152,26 @@ def test_interrupted_runs_change_nothing_and_a_broken_rule_never_breaks_the_run(
     run_id = finish_run(services, status="failed", started=T0 + MIN, failure_kind="internal", error="boom")
     with services.db.session() as session:
         assert session.get(AlertOutbox, 1) is None
-        from storage.models import SyncRun
         run = session.get(SyncRun, run_id)
         assert run is not None and run.status == "failed"  # the run's close was kept
+
+
+def test_notable_events_say_who(bot: RunningBot) -> None:
+    from bot.alerts import rules
+    from storage import workspaces
+
+    with bot.services.db.session() as session:
+        workspaces.ensure(session, "T0001")
+        for step in workspaces.STEP_COLUMNS[:-1]:
+            workspaces.claim_step(session, "T0001", step)
+        workspaces.set_alert_channel(session, "T0001", "C0001")
+        rules.credentials_changed(session, "T0001", ADMIN, "Acme Corp")  # during the setup: not told
+    assert bot.reply("start yes") == "The sync is started. `/sync status` shows how it goes."
+    with bot.services.db.session() as session:
+        rules.credentials_changed(session, "T0001", ADMIN, "Acme Corp")
+    send_pending(bot.services)
+    assert texts(bot.slack, "C0001") == [
+        ":rocket: <@UADMIN0001> started the Salesforce sync. The first cycle loads every record; "
+        "this channel hears when it is done.",
+        ":key: <@UADMIN0001> changed the Salesforce credentials (org *Acme Corp*).",
+    ]
