@@ -206,7 +206,6 @@ class _Messages:
     step_missing: Final = "Do `/sync {next}` first: it is the next setup step."
     working: Final = ":hourglass_flowing_sand: Asking Salesforce…"
     internal_error: Final = "Something went wrong on syncbot's side; nothing changed. The error is in the bot's log."
-    channel_set: Final = "Alerts will be posted to <#{channel}>."
     channel_bad: Final = "Name a channel, e.g. `/sync channel #sales-ops`."
 
     # --- help and home -----------------------------------------------------------------
@@ -361,6 +360,23 @@ class _Messages:
     alert_records_word: Final = ("record", "records")
     alert_cycles_word: Final = ("cycle", "cycles")
     alert_duration_units: Final = (("day", "days"), ("h", "h"), ("min", "min"), ("s", "s"))
+
+    # --- /sync channel ---------------------------------------------------------------
+    channel_chosen: Final = "Alerts will be posted to <#{channel}>. I posted a test message there."
+    channel_chosen_joined: Final = "Alerts will be posted to <#{channel}>: I joined it and posted a test message."
+    channel_test: Final = ":wave: <@{user}> chose this channel for syncbot's alerts: sync failures, recoveries and a daily digest."
+    channel_unknown_name: Final = (
+        "I can't find a channel named #{name}. If it is private, `/invite @syncbot` there first, then try again."
+    )
+    channel_not_found: Final = (
+        "I can't see the channel {name}: it was deleted, or it is private and I am not in it. "
+        "For a private channel, `/invite @syncbot` there first. Nothing changed."
+    )
+    channel_archived: Final = "#{name} is archived, so I can't post there. Pick another channel; nothing changed."
+    channel_invite: Final = "#{name} is private and I am not in it. `/invite @syncbot` there, then run this again."
+    channel_join_failed: Final = "I couldn't join #{name} (Slack said `{error}`). Nothing changed."
+    channel_post_failed: Final = "I couldn't post to #{name} (Slack said `{error}`), so it isn't the alert channel."
+    channel_slack_error: Final = "Slack answered `{error}`; nothing changed. Try again in a minute."
 
 
 MSG: Final = _Messages()
