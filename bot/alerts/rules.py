@@ -133,13 +133,15 @@ def sync_started(session: Session, team_id: str, user_id: str | None) -> None:
     _notable(session, team_id, AlertKind.STARTED, {"user": user_id})
 
 
-def paused(session: Session, team_id: str, user_id: str | None, paused: bool) -> None:
-    """Scheduled cycles were paused (or resumed); call in the transaction that records it."""
+def paused(
+    session: Session, team_id: str, user_id: str | None, paused: bool, *, at: datetime | None = None
+) -> None:
+    """Scheduled cycles were paused (or resumed, at ``at``); call in the transaction that records it."""
     with guarded(session, "pause"):
         state = alerts.lock_state(session, team_id)
         if not paused:
-            # Cycles were not expected while paused: the lag is measured from now.
-            state.resumed_at = utcnow()
+            # Cycles were not expected while paused: the lag is measured from the resume.
+            state.resumed_at = at or utcnow()
         alerts.enqueue(session, team_id, AlertKind.PAUSED if paused else AlertKind.RESUMED, {"user": user_id})
 
 
