@@ -175,3 +175,32 @@ def test_without_any_alert_channel_alerts_are_set_aside(slack: SlackWebApiStandI
             ("undeliverable", "no alert channel is set")
         ] * 2
         assert slack.calls("chat.postMessage") == []
+
+
+def test_without_the_history_scopes_a_post_in_doubt_is_posted_again_rather_than_lost(
+    sqlite_services: Services, slack: SlackWebApiStandIn
+) -> None:
+    services = sqlite_services
+    with services.db.session() as session:
+        rules.paused(session, TEAM, ADMIN, True)
+    slack.hang_up("chat.postMessage")
+    now = utcnow()
+    send_pending(services, now=now)
+    slack.fail_method("conversations.history", "missing_scope")
+    assert send_pending(services, now=now + timedelta(minutes=1)) == 1
+    assert texts(slack) == [PAUSED, PAUSED]  # an old install may double; it never loses
+
+
+def test_history_that_cannot_be_read_yet_keeps_the_alert_in_doubt(
+    sqlite_services: Services, slack: SlackWebApiStandIn
+) -> None:
+    services = sqlite_services
+    with services.db.session() as session:
+        rules.paused(session, TEAM, ADMIN, True)
+    slack.hang_up("chat.postMessage")
+    now = utcnow()
+    send_pending(services, now=now)
+    slack.server_error("conversations.history", 503, times=3)  # past the reading client's own retries
+    assert send_pending(services, now=now + timedelta(minutes=1)) == 0
+    assert send_pending(services, now=now + timedelta(minutes=2)) == 1
+    assert texts(slack) == [PAUSED]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.alerts.delivery import error_code
 from bot.errors import ChannelUnusable, UserInputError
 from bot.messages import MSG
 from bot.runtime import Services
@@ -59,7 +60,7 @@ def choose_alert_channel(
             joined = True
         _test_post(client, channel_id, name, user_id)
     except SlackApiError as exc:
-        raise ChannelUnusable(MSG.channel_slack_error.format(error=_code(exc))) from None
+        raise ChannelUnusable(MSG.channel_slack_error.format(error=error_code(exc))) from None
     set_alert_channel(services, team_id, channel_id, chosen_by=user_id)
     return ChosenChannel(channel_id=channel_id, name=name, joined=joined)
 
@@ -94,7 +95,7 @@ def _info(client: WebClient, channel_id: str, name: str | None) -> dict[str, obj
     try:
         return dict(client.conversations_info(channel=channel_id)["channel"])
     except SlackApiError as exc:
-        if _code(exc) == "channel_not_found":
+        if error_code(exc) == "channel_not_found":
             raise ChannelUnusable(MSG.channel_not_found.format(name=name or channel_id)) from None
         raise
 
@@ -103,7 +104,7 @@ def _join(client: WebClient, channel_id: str, name: str) -> None:
     try:
         client.conversations_join(channel=channel_id)
     except SlackApiError as exc:
-        code = _code(exc)
+        code = error_code(exc)
         if code == "is_archived":
             raise ChannelUnusable(MSG.channel_archived.format(name=name)) from None
         if code == "method_not_supported_for_channel_type":
@@ -115,14 +116,7 @@ def _test_post(client: WebClient, channel_id: str, name: str, user_id: str) -> N
     try:
         client.chat_postMessage(channel=channel_id, text=MSG.channel_test.format(user=user_id))
     except SlackApiError as exc:
-        code = _code(exc)
+        code = error_code(exc)
         if code == "not_in_channel":
             raise ChannelUnusable(MSG.channel_invite.format(name=name)) from None
         raise ChannelUnusable(MSG.channel_post_failed.format(name=name, error=code)) from None
-
-
-def _code(exc: SlackApiError) -> str:
-    data = exc.response.data
-    if isinstance(data, dict) and data.get("error"):
-        return str(data["error"])
-    return f"HTTP {exc.response.status_code}"

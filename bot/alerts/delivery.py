@@ -32,6 +32,7 @@ class SlackError(StrEnum):
     TOKEN_REVOKED = "token_revoked"
     TOKEN_EXPIRED = "token_expired"
     MISSING_SCOPE = "missing_scope"
+    NOT_ALLOWED_TOKEN_TYPE = "not_allowed_token_type"
     NO_PERMISSION = "no_permission"
     RATELIMITED = "ratelimited"
     INTERNAL_ERROR = "internal_error"
@@ -49,10 +50,12 @@ DEAD_CHANNEL = frozenset({
 # Nothing can be posted until an operator fixes the token or the scopes: keep the alerts.
 NEEDS_OPERATOR = frozenset({
     SlackError.INVALID_AUTH, SlackError.NOT_AUTHED, SlackError.TOKEN_REVOKED, SlackError.TOKEN_EXPIRED,
-    SlackError.MISSING_SCOPE, SlackError.NO_PERMISSION,
+    SlackError.MISSING_SCOPE, SlackError.NO_PERMISSION, SlackError.NOT_ALLOWED_TOKEN_TYPE,
 })
 # Slack's own words: "it's possible some aspect of the operation succeeded".
 MAYBE_DONE = frozenset({SlackError.INTERNAL_ERROR, SlackError.FATAL_ERROR})
+# conversations.history will not answer these however long one waits.
+HISTORY_UNREADABLE = DEAD_CHANNEL | {SlackError.MISSING_SCOPE, SlackError.NOT_ALLOWED_TOKEN_TYPE}
 TRANSIENT = frozenset({SlackError.RATELIMITED, SlackError.SERVICE_UNAVAILABLE, SlackError.REQUEST_TIMEOUT})
 
 # An error no retry can mend (a malformed message) is still tried this often, in case it was not.
@@ -89,17 +92,26 @@ def posted(ts: str, channel: str) -> Outcome:
     return Outcome(Verdict.SENT, ts=ts, channel=channel)
 
 
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error code (``channel_not_found``), or ``HTTP <status>`` when the answer had none."""
+    data = exc.response.data
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return f"HTTP {exc.response.status_code}"
+
+
 def from_slack_error(exc: SlackApiError, *, attempts: int) -> Outcome:
     """The outcome of a post that Slack answered with an error (HTTP 200, 429 or 5xx)."""
     response = exc.response
     status = response.status_code
-    code = str(response.get("error") or "") if isinstance(response.data, dict) else ""
+    code = error_code(exc)
     if status == 429:
         retry_after = _retry_after(response.headers)
         return Outcome(Verdict.RETRY, error=f"rate limited ({retry_after} s)", retry_after=retry_after)
     if status >= 500:
         # A server error may come after the work was done: look before posting again.
-        return Outcome(Verdict.RETRY, error=f"HTTP {status} {code}".strip(), in_doubt=True)
+        words = code if code.startswith("HTTP") else f"HTTP {status} {code}"
+        return Outcome(Verdict.RETRY, error=words, in_doubt=True)
     if code in DEAD_CHANNEL:
         return Outcome(Verdict.DEAD_CHANNEL, error=code)
     if code in NEEDS_OPERATOR:
@@ -107,8 +119,8 @@ def from_slack_error(exc: SlackApiError, *, attempts: int) -> Outcome:
     if code in MAYBE_DONE:
         return Outcome(Verdict.RETRY, error=code, in_doubt=True)
     if code in TRANSIENT or attempts < MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS:
-        return Outcome(Verdict.RETRY, error=code or f"HTTP {status}")
-    return Outcome(Verdict.GIVE_UP, error=code or f"HTTP {status}")
+        return Outcome(Verdict.RETRY, error=code)
+    return Outcome(Verdict.GIVE_UP, error=code)
 
 
 def from_lost_answer(exc: BaseException) -> Outcome:

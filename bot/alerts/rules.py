@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.alerts.kinds import AlertKind, iso
-from bot.config import Settings
 from bot.sync.failures import FailureKind
 from storage import alert_reports, alerts, workspaces
 from storage.alert_models import AlertState
@@ -38,6 +37,7 @@ REMINDER_EVERY = timedelta(days=1)
 @contextmanager
 def guarded(session: Session, what: str) -> Iterator[None]:
     """Run alert rules in a savepoint; a failure is logged and undone, never raised."""
+    session.flush()  # the caller's own changes: should they fail, that is the caller's error
     try:
         with session.begin_nested():
             yield
@@ -45,16 +45,12 @@ def guarded(session: Session, what: str) -> Iterator[None]:
         log.exception("alert rules failed (%s); the change goes on without its alert", what)
 
 
-def after_run(session: Session, settings: Settings, run: SyncRun) -> None:
-    """Alerts for a run that has just finished (status and counts set on ``run``).
-
-    Call it inside the transaction that closes the run. ``settings`` is taken for the
-    rules that depend on it (kept explicit, as every rule's input is).
-    """
+def after_run(session: Session, run: SyncRun) -> None:
+    """Alerts for a run that has just finished (status, counts, per-object rows and errors
+    set); call it inside the transaction that closes the run."""
     if run.status not in ("succeeded", "failed"):
         return  # "interrupted": its process stopped; the next run says how things are
     with guarded(session, f"run {run.id}"):
-        session.flush()
         state = alerts.lock_state(session, run.team_id)
         now = run.finished_at or utcnow()
         if run.status == "failed":
@@ -98,8 +94,8 @@ def _failed(session: Session, state: AlertState, run: SyncRun, now: datetime) ->
 def _succeeded(session: Session, state: AlertState, run: SyncRun, now: datetime) -> None:
     told = False
     if state.state == FAILED:
-        facts = {"since": iso(state.failing_since), "until": iso(now),
-                 "objects": alert_reports.changed_rows(session, run.id)}
+        facts: dict[str, Any] = {"since": iso(state.failing_since), "until": iso(now),
+                                 "objects": [list(item) for item in alert_reports.changed_rows(session, run.id)]}
         alerts.enqueue(session, run.team_id, AlertKind.RECOVERED, facts)
         state.state, state.failure_kind, state.failure = OK, None, None
         state.failing_since, state.alerted_at, state.failure_alert_id, state.reminded_at = None, None, None, None
@@ -109,7 +105,7 @@ def _succeeded(session: Session, state: AlertState, run: SyncRun, now: datetime)
         workspace = workspaces.get(session, run.team_id)
         began = (workspace.started_at if workspace else None) or run.started_at
         facts = {"seconds": (now - min(began, run.started_at)).total_seconds(),
-                 "objects": alert_reports.loaded_rows(session, run.team_id)}
+                 "objects": [list(item) for item in alert_reports.loaded_rows(session, run.team_id)]}
         alerts.enqueue(session, run.team_id, AlertKind.INITIAL_LOAD, facts)
         told = True
     if state.lag_alerted_at is not None:

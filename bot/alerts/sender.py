@@ -150,7 +150,13 @@ def _deliver(claim: Claim, client: WebClient, reader: WebClient) -> Outcome:
         try:
             found = _find_posted(reader, claim)
         except SlackApiError as exc:
-            return Outcome(Verdict.RETRY, error=f"history: {exc.response.get('error', '')}", in_doubt=True)
+            code = delivery.error_code(exc)
+            if code not in delivery.HISTORY_UNREADABLE:
+                return Outcome(Verdict.RETRY, error=f"history: {code}", in_doubt=True)
+            # Unreadable for good (a dead channel, an install without the history scopes):
+            # posting again risks a double, waiting would lose the alert.
+            log.warning("alert %s: cannot look for an earlier post (%s); posting it", claim.id, code)
+            found = None
         except delivery.LOST_ANSWER_ERRORS as exc:
             return Outcome(Verdict.RETRY, error=f"history: {type(exc).__name__}", in_doubt=True)
         if found is not None:

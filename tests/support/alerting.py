@@ -85,7 +85,7 @@ def finish_run(
             session.add(SyncError(team_id=team_id, run_id=run.id, object_name=job_field[0], field_name=job_field[1],
                                   kind="job", message=error or "", occurred_at=started))
         session.flush()
-        rules.after_run(session, services.settings, run)
+        rules.after_run(session, run)
         return run.id
 
 
