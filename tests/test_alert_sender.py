@@ -204,3 +204,15 @@ def test_history_that_cannot_be_read_yet_keeps_the_alert_in_doubt(
     assert send_pending(services, now=now + timedelta(minutes=1)) == 0
     assert send_pending(services, now=now + timedelta(minutes=2)) == 1
     assert texts(slack) == [PAUSED]
+
+
+def test_an_alert_that_cannot_be_written_does_not_hold_up_the_others(
+    sqlite_services: Services, slack: SlackWebApiStandIn
+) -> None:
+    services = sqlite_services
+    with services.db.session() as session:
+        alerts.enqueue(session, TEAM, "from_a_newer_version", {})
+        rules.paused(session, TEAM, ADMIN, True)
+    assert send_pending(services) == 1
+    assert texts(slack) == [PAUSED]
+    assert [row.status for row in _rows(services)] == ["undeliverable", "sent"]

@@ -58,7 +58,7 @@ def after_run(session: Session, run: SyncRun) -> None:
         else:
             _succeeded(session, state, run, now)
         if run.record_errors:
-            _record_errors(session, run, now)
+            _record_errors(session, run)
 
 
 def _failed(session: Session, state: AlertState, run: SyncRun, now: datetime) -> None:
@@ -115,7 +115,7 @@ def _succeeded(session: Session, state: AlertState, run: SyncRun, now: datetime)
         state.lag_alerted_at = None
 
 
-def _record_errors(session: Session, run: SyncRun, now: datetime) -> None:
+def _record_errors(session: Session, run: SyncRun) -> None:
     facts = {"count": run.record_errors, "when": iso(run.started_at),
              "top": [list(item) for item in alert_reports.top_record_errors(session, run.id)]}
     alerts.enqueue(session, run.team_id, AlertKind.RECORD_ERRORS, facts)

@@ -135,7 +135,12 @@ def send_pending(
                 )
             if claim is None:
                 break
-            outcome = _deliver(claim, client, reader)
+            try:
+                outcome = _deliver(claim, client, reader)
+            except Exception:
+                # Whether it reached Slack is unknown: the next attempt looks first.
+                log.exception("alert %s: delivery failed unexpectedly; trying again later", claim.id)
+                outcome = Outcome(Verdict.RETRY, error="unexpected error in the sender", in_doubt=True)
             _record(services, claim, outcome, at)
             delivered += outcome.verdict is Verdict.SENT
     except StorageError:
@@ -162,7 +167,11 @@ def _deliver(claim: Claim, client: WebClient, reader: WebClient) -> Outcome:
         if found is not None:
             log.info("alert %s was posted before its answer was lost; not posting it again", claim.id)
             return delivery.posted(found, claim.channel)
-    message = alert_message(claim.kind, claim.facts)
+    try:
+        message = alert_message(claim.kind, claim.facts)
+    except (KeyError, ValueError, TypeError) as exc:
+        # Facts this version cannot put into words (a newer version wrote them): waiting won't help.
+        return Outcome(Verdict.GIVE_UP, error=f"cannot be written: {type(exc).__name__} {exc}")
     try:
         answer = client.chat_postMessage(
             channel=claim.channel,
