@@ -30,6 +30,7 @@ DEFAULT_OBJECTS: tuple[str, ...] = (
 )
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///syncbot.db"
+DEFAULT_DIGEST_HOUR = 9
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -50,6 +51,10 @@ class Settings:
     admins: frozenset[str] = frozenset()
     alert_channel: str | None = None
     sync_interval: int = 300
+    # Alert when no cycle has succeeded for this many intervals.
+    lag_alert: int = 3
+    # Hour (UTC) of the daily digest; None: no digest.
+    digest_hour: int | None = DEFAULT_DIGEST_HOUR
     objects: tuple[str, ...] = DEFAULT_OBJECTS
     salesforce_url: str | None = None
     lookback: int = 300
@@ -82,6 +87,8 @@ class Settings:
             admins=_admins(get("SYNCBOT_ADMINS")),
             alert_channel=_channel(get("SYNCBOT_ALERT_CHANNEL")),
             sync_interval=_int(get("SYNCBOT_SYNC_INTERVAL"), "SYNCBOT_SYNC_INTERVAL", 300, 30, 86_400),
+            lag_alert=_int(get("SYNCBOT_LAG_ALERT"), "SYNCBOT_LAG_ALERT", 3, 1, 1_000),
+            digest_hour=_digest_hour(env.get("SYNCBOT_DIGEST_HOUR")),
             objects=_objects(get("SYNCBOT_OBJECTS")),
             salesforce_url=_http_url(get("SYNCBOT_SALESFORCE_URL"), "SYNCBOT_SALESFORCE_URL", None),
             lookback=_int(get("SYNCBOT_LOOKBACK"), "SYNCBOT_LOOKBACK", 300, 0, 86_400),
@@ -159,6 +166,15 @@ def _int(value: str | None, name: str, default: int, low: int, high: int) -> int
     if not low <= number <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {number}.")
     return number
+
+
+def _digest_hour(value: str | None) -> int | None:
+    # Unset means the default hour; set but empty is how an operator turns the digest off.
+    if value is None:
+        return DEFAULT_DIGEST_HOUR
+    if not value.strip():
+        return None
+    return _int(value.strip(), "SYNCBOT_DIGEST_HOUR", DEFAULT_DIGEST_HOUR, 0, 23)
 
 
 def _objects(value: str | None) -> tuple[str, ...]:

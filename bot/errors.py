@@ -40,6 +40,10 @@ class StepOutOfOrder(UserInputError):
     """A setup step was asked for before the steps it depends on."""
 
 
+class ChannelUnusable(UserInputError):
+    """The channel named for alerts cannot take the bot's posts (the message says why)."""
+
+
 class AlreadyDone(UserInputError):
     """A step that runs once was asked for again (a double click, a race)."""
 

@@ -256,7 +256,6 @@ class _Messages:
     step_missing: Final = "Do `/sync {next}` first: it is the next setup step."
     working: Final = ":hourglass_flowing_sand: Asking Salesforce…"
     internal_error: Final = "Something went wrong on syncbot's side; nothing changed. The error is in the bot's log."
-    channel_set: Final = "Alerts will be posted to <#{channel}>."
     channel_bad: Final = "Name a channel, e.g. `/sync channel #sales-ops`."
 
     # --- help and home -----------------------------------------------------------------
@@ -310,6 +309,129 @@ class _Messages:
     home_step_next: Final = ":arrow_right: *{label}* — `/sync {command}`"
     home_step_todo: Final = ":white_circle: {label}"
     home_state: Final = "*Sync state:* {state}"
+
+
+    # --- alerts (posted by bot.alerts; written in handlers.alerts) ---------------------
+    alert_failed: Final = ":red_circle: *The Salesforce sync is failing:* {what}."
+    alert_failed_other_kind: Final = ":red_circle: *The Salesforce sync is still failing, now for another reason:* {what}."
+    alert_failure_words: Final = "> {error}"
+    alert_failing_since: Final = "Failing since {since}. Last successful sync: {last_ok}."
+    alert_failing_since_never: Final = "Failing since {since}. No sync has succeeded yet."
+    alert_todo: Final = "*What to do:* {advice}"
+    alert_what: Final = {
+        "login": "Salesforce no longer accepts the sync user's login",
+        "request_limit": "the org's daily Salesforce API requests are used up",
+        "quota": "syncbot stopped at its share of the org's daily API requests",
+        "unavailable": "Salesforce can't be reached",
+        "refused": "Salesforce refused a request",
+        "secret_key": "the stored Salesforce credentials can't be opened",
+        "storage": "the local database refused the change",
+        "internal": "something went wrong inside syncbot",
+    }
+    alert_advice: Final = {
+        "login": (
+            "Reset the sync user's security token (or password) in Salesforce, then enter the new ones "
+            "with `/sync credentials`. Cycles start again by themselves once the login works."
+        ),
+        "request_limit": (
+            "Wait: Salesforce counts API requests over a rolling 24 hours, so requests become available "
+            "again as the oldest age out, and syncbot carries on by itself. Nothing is lost."
+        ),
+        "quota": (
+            "Nothing, usually: syncbot pauses at `SYNCBOT_API_QUOTA` percent of the org's daily API "
+            "requests to leave room for other integrations, and continues by itself when usage falls. "
+            "Raise `SYNCBOT_API_QUOTA` to let it use more."
+        ),
+        "unavailable": (
+            "Nothing: syncbot retries every cycle by itself. If it lasts, check Salesforce's status "
+            "page (status.salesforce.com) and this server's connection."
+        ),
+        "refused": (
+            "Check that the sync user may still read the synced objects and fields; `/sync errors` "
+            "shows what Salesforce refused."
+        ),
+        "secret_key": (
+            "Start syncbot with the `SYNCBOT_SECRET_KEY` the credentials were stored with, or enter "
+            "them again with `/sync credentials`."
+        ),
+        "storage": "Check that the database is up and has room; syncbot tries again every cycle.",
+        "internal": "Nothing to fix on your side; the bot's log has the details. syncbot tries again every cycle.",
+    }
+    alert_advice_refused_field: Final = (
+        "Fix the field `{field}` in Salesforce, or hide it from the sync user with field-level security; "
+        "the next cycle picks the change up. `/sync errors` has the details."
+    )
+    alert_api_usage: Final = "The org has used {used} of its {max} daily API requests."
+    alert_still_failing: Final = ":hourglass: Still failing, since {since} ({cycles} failed {cycles_word}): {error}"
+    alert_recovered: Final = ":large_green_circle: *The Salesforce sync recovered* after {downtime} of failures."
+    alert_recovered_rows: Final = "Caught up in this cycle: {rows}."
+    alert_recovered_nothing: Final = "Nothing had changed in Salesforce meanwhile."
+    alert_record_errors: Final = ":warning: *{count} {records_word} couldn't be synced* in the cycle of {when}. Most common:"
+    alert_record_error_line: Final = "• {count}× {where}: {message}"
+    alert_record_errors_more: Final = "See every one with `/sync errors`."
+    alert_lagging: Final = (
+        ":hourglass_flowing_sand: *No sync cycle has succeeded for {duration}* ({intervals} sync intervals), "
+        "though none failed. Is a syncbot process running the scheduler (`syncbot serve`, `socket` or "
+        "`worker`)? `/sync status` shows a cycle that is stuck."
+    )
+    alert_lagging_first_load: Final = (
+        ":hourglass_flowing_sand: *The first load has been running for {duration}* and no cycle has finished "
+        "yet. A large org can take this long; if `/sync status` shows no progress, check that a syncbot "
+        "process is running the scheduler."
+    )
+    alert_lag_last_ok: Final = "Last successful sync: {when}."
+    alert_caught_up: Final = ":white_check_mark: *The sync has caught up*: a cycle succeeded after {duration} without one."
+    alert_started: Final = (
+        ":rocket: {who} started the Salesforce sync. The first cycle loads every record; "
+        "this channel hears when it is done."
+    )
+    alert_initial_load: Final = ":tada: *The first load is done*, in {duration}: {total} {records_word}."
+    alert_object_rows: Final = "• {object}: {rows}"
+    alert_paused: Final = ":double_vertical_bar: {who} paused the scheduled sync cycles. `/sync resume` restarts them."
+    alert_resumed: Final = ":arrow_forward: {who} resumed the scheduled sync cycles."
+    alert_credentials_changed: Final = ":key: {who} changed the Salesforce credentials (org *{org_name}*)."
+    alert_someone: Final = "An admin"
+    alert_digest: Final = ":bar_chart: *Daily sync digest*, the 24 hours to {until}"
+    alert_digest_cycles: Final = "Cycles: {runs} run, {failed} failed."
+    alert_digest_records: Final = "Records synced: {total}."
+    alert_digest_no_records: Final = "Records synced: none."
+    alert_digest_errors: Final = "Errors: {errors}."
+    alert_digest_no_errors: Final = "Errors: none."
+    alert_digest_error_kind: Final = "{count} {kind}"
+    alert_digest_api: Final = "API requests: syncbot made {calls}; the org has used {used} of its {max} daily requests ({percent}%)."
+    alert_digest_api_unknown: Final = "API requests: syncbot made {calls}."
+    alert_channel_broken: Final = (
+        ":warning: I can't post alerts to <#{channel}>: Slack says `{error}` ({meaning}). Choose a working "
+        "channel with `/sync channel #channel`; until then I send alerts to you here. This one:"
+    )
+    alert_channel_broken_again: Final = "Not posted to <#{channel}> either (`{error}`):"
+    alert_channel_errors: Final = {
+        "channel_not_found": "the channel was deleted, or it is private and I am not in it",
+        "not_in_channel": "I am not in it any more; `/invite @syncbot` there",
+        "is_archived": "it is archived",
+        "account_inactive": "the bot's account is deactivated",
+    }
+    alert_channel_error_other: Final = "posting there is refused"
+    alert_records_word: Final = ("record", "records")
+    alert_cycles_word: Final = ("cycle", "cycles")
+    alert_duration_units: Final = (("day", "days"), ("h", "h"), ("min", "min"), ("s", "s"))
+
+    # --- /sync channel ---------------------------------------------------------------
+    channel_chosen: Final = "Alerts will be posted to <#{channel}>. I posted a test message there."
+    channel_chosen_joined: Final = "Alerts will be posted to <#{channel}>: I joined it and posted a test message."
+    channel_test: Final = ":wave: <@{user}> chose this channel for syncbot's alerts: sync failures, recoveries and a daily digest."
+    channel_unknown_name: Final = (
+        "I can't find a channel named #{name}. If it is private, `/invite @syncbot` there first, then try again."
+    )
+    channel_not_found: Final = (
+        "I can't see the channel {name}: it was deleted, or it is private and I am not in it. "
+        "For a private channel, `/invite @syncbot` there first. Nothing changed."
+    )
+    channel_archived: Final = "#{name} is archived, so I can't post there. Pick another channel; nothing changed."
+    channel_invite: Final = "#{name} is private and I am not in it. `/invite @syncbot` there, then run this again."
+    channel_join_failed: Final = "I couldn't join #{name} (Slack said `{error}`). Nothing changed."
+    channel_post_failed: Final = "I couldn't post to #{name} (Slack said `{error}`), so it isn't the alert channel."
+    channel_slack_error: Final = "Slack answered `{error}`; nothing changed. Try again in a minute."
 
 
 MSG: Final = _Messages()

@@ -229,18 +229,6 @@ class SyncError(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class AlertState(Base):
-    """What the alert channel was last told, so a failing sync alerts only once."""
-
-    __tablename__ = "alert_states"
-
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    state: Mapped[str] = mapped_column(String(32))
-    failure: Mapped[str | None] = mapped_column(Text)
-    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-
-
 class Lease(Base):
     """A time-limited claim (e.g. to sync one workspace) shared by every replica."""
 

@@ -114,8 +114,9 @@ def test_malformed_arguments_change_nothing(bot: RunningBot) -> None:
 
 
 def test_channel_is_set_from_a_channel_mention(bot: RunningBot) -> None:
+    bot.slack.add_channel("C0ALERTS", name="sales-ops")
     bot.command("channel <#C0ALERTS|sales-ops>", user_id=ADMIN)
-    assert bot.slack.wait_for_response().text == "Alerts will be posted to <#C0ALERTS>."
+    assert bot.slack.wait_for_response().text == "Alerts will be posted to <#C0ALERTS>. I posted a test message there."
 
 
 def test_app_home_shows_the_checklist(bot: RunningBot) -> None:

@@ -14,6 +14,8 @@ def test_defaults() -> None:
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.database_url == "sqlite:///syncbot.db"
     assert settings.sync_interval == 300
+    assert settings.lag_alert == 3
+    assert settings.digest_hour == 9
     assert settings.objects == DEFAULT_OBJECTS
     assert settings.admins == frozenset()
     assert settings.port == 3000
@@ -33,6 +35,8 @@ def test_full_environment() -> None:
             "SYNCBOT_ADMINS": "U01, W02 ,",
             "SYNCBOT_ALERT_CHANNEL": "C0123",
             "SYNCBOT_SYNC_INTERVAL": "60",
+            "SYNCBOT_LAG_ALERT": "5",
+            "SYNCBOT_DIGEST_HOUR": "0",
             "SYNCBOT_OBJECTS": "Lead, Contact",
             "SYNCBOT_SALESFORCE_URL": "http://127.0.0.1:8/",
             "PORT": "8080",
@@ -44,6 +48,8 @@ def test_full_environment() -> None:
     assert settings.admins == {"U01", "W02"}
     assert settings.objects == ("Lead", "Contact")
     assert settings.sync_interval == 60
+    assert settings.lag_alert == 5
+    assert settings.digest_hour == 0
     assert settings.port == 8080
     for secret in ("xoxb-1", "xapp-1", "u:p@db", key):
         assert secret not in repr(settings)
@@ -62,6 +68,10 @@ def test_full_environment() -> None:
         ("SYNCBOT_ALERT_CHANNEL", "#general", "SYNCBOT_ALERT_CHANNEL must be a Slack channel ID"),
         ("SYNCBOT_SYNC_INTERVAL", "5m", "SYNCBOT_SYNC_INTERVAL must be a whole number, got '5m'."),
         ("SYNCBOT_SYNC_INTERVAL", "1", "SYNCBOT_SYNC_INTERVAL must be between 30 and 86400, got 1."),
+        ("SYNCBOT_LAG_ALERT", "0", "SYNCBOT_LAG_ALERT must be between 1 and 1000, got 0."),
+        ("SYNCBOT_LAG_ALERT", "three", "SYNCBOT_LAG_ALERT must be a whole number, got 'three'."),
+        ("SYNCBOT_DIGEST_HOUR", "24", "SYNCBOT_DIGEST_HOUR must be between 0 and 23, got 24."),
+        ("SYNCBOT_DIGEST_HOUR", "9am", "SYNCBOT_DIGEST_HOUR must be a whole number, got '9am'."),
         ("SYNCBOT_OBJECTS", "Lead,Bad-Name", "SYNCBOT_OBJECTS must list Salesforce API names, not 'Bad-Name'."),
         ("SYNCBOT_OBJECTS", "Lead,lead", "SYNCBOT_OBJECTS names 'lead' twice."),
         ("SYNCBOT_OBJECTS", " , ", "SYNCBOT_OBJECTS must name at least one Salesforce object."),
@@ -74,6 +84,11 @@ def test_malformed_values_name_the_variable(name: str, value: str, message: str)
         Settings.from_env({name: value})
     assert str(caught.value).startswith(message)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_digest_hour_turns_the_digest_off(value: str) -> None:
+    assert Settings.from_env({"SYNCBOT_DIGEST_HOUR": value}).digest_hour is None
 
 
 def test_required_variables() -> None:

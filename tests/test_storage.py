@@ -18,7 +18,7 @@ from storage.models import SyncRun
 
 BOOKKEEPING = {
     "workspaces", "salesforce_credentials", "synced_objects", "object_fields", "sync_runs",
-    "object_cursors", "sync_errors", "alert_states", "leases", "sync_run_objects",
+    "object_cursors", "sync_errors", "alert_states", "leases", "sync_run_objects", "alert_outbox",
 }
 
 

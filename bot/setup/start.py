@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.alerts import rules as alert_rules
 from bot.errors import AlreadyDone
 from bot.messages import MSG
 from bot.runtime import Services
@@ -25,11 +26,14 @@ def check(services: Services, team_id: str) -> None:
         raise AlreadyDone(MSG.start_done)
 
 
-def start(services: Services, team_id: str) -> datetime:
-    """Record that the persistent sync is started; once, whatever the clicks."""
+def start(services: Services, team_id: str, user_id: str | None = None) -> datetime:
+    """Record that the persistent sync is started; once, whatever the clicks. The alert
+    channel hears who started it."""
     check(services, team_id)
     with services.db.session() as session:
         started = workspaces.claim_step(session, team_id, "started_at")
+        if started is not None:
+            alert_rules.sync_started(session, team_id, user_id)
     if started is None:
         raise AlreadyDone(MSG.start_done)
     return started

@@ -1,7 +1,10 @@
 """A local stand-in for Slack: its Web API, and the signed requests it sends to apps.
 
 - :class:`SlackWebApiStandIn` answers the bot's Web API calls (``SLACK_API_URL``)
-  and response_url posts, records them, and fails on demand.
+  and response_url posts, records them, and fails on demand (error answers, 429s,
+  5xx, answers lost after the work was done). It keeps channels (public, private,
+  archived, with the bot in them or not) and every posted message with its thread
+  and metadata, so a test reads what a channel shows (:meth:`messages`).
 - :class:`SlackRequestSender` plays Slack's side of the conversation: signed
   slash commands, button clicks, modal submissions and events posted to the
   app's ``/slack/events``.

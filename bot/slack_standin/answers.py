@@ -13,23 +13,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .conversations import ConversationAnswers
 from .ids import IdMinter
+from .shapes import Answer, error, missing_argument
 from .workspace import WorkspaceDirectory, WorkspaceIdentity
 
-Answer = dict[str, Any]
+__all__ = ["DEFAULT_TRIGGER_ID_TTL", "Answer", "WebApiAnswers", "error", "missing_argument"]
 
 # Slack lets a trigger_id open one view, within 3 seconds of the interaction.
 DEFAULT_TRIGGER_ID_TTL = 3.0
-
-
-def error(name: str, **extra: Any) -> Answer:
-    """A Slack error answer, ``{"ok": false, "error": name}``."""
-    return {"ok": False, "error": name, **extra}
-
-
-def missing_argument(name: str) -> Answer:
-    """Slack's answer when a required argument is absent."""
-    return error("invalid_arguments", response_metadata={"messages": [f"[ERROR] missing required field: {name}"]})
 
 
 class WebApiAnswers:
@@ -51,18 +43,15 @@ class WebApiAnswers:
         self._triggers: dict[str, float] = {}  # trigger id -> when it was minted
         self._views: dict[str, dict[str, Any]] = {}
         self._home_view_ids: dict[str, str] = {}  # user id -> their App Home view id
-        self._messages: set[tuple[str, str]] = set()  # (channel id, ts) of posted messages
+        self.conversations = ConversationAnswers(identity, directory, minter)
         self._table: dict[str, Callable[[dict[str, Any]], Answer]] = {
             "auth.test": self._auth_test,
             "users.info": self._users_info,
-            "conversations.info": self._conversations_info,
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
-            "chat.postMessage": self._chat_post_message,
-            "chat.postEphemeral": self._chat_post_ephemeral,
-            "chat.update": self._chat_update,
+            **self.conversations.table(),
         }
 
     def answer(self, method: str, args: dict[str, Any]) -> Answer:
@@ -81,7 +70,7 @@ class WebApiAnswers:
             self._triggers[trigger_id] = time.monotonic()
         return trigger_id
 
-    # -- auth, users, conversations ------------------------------------------
+    # -- auth and users ------------------------------------------
 
     def _auth_test(self, args: dict[str, Any]) -> Answer:
         # Bolt builds its AuthorizeResult from these: user_id becomes the bot
@@ -104,13 +93,6 @@ class WebApiAnswers:
             return missing_argument("user")
         user = self._directory.user(str(user_id))
         return {"ok": True, "user": user} if user else error("user_not_found")
-
-    def _conversations_info(self, args: dict[str, Any]) -> Answer:
-        channel_id = args.get("channel")
-        if not channel_id:
-            return missing_argument("channel")
-        channel = self._directory.channel(str(channel_id))
-        return {"ok": True, "channel": channel} if channel else error("channel_not_found")
 
     # -- views ----------------------------------------------------------------
 
@@ -193,60 +175,3 @@ class WebApiAnswers:
         with self._lock:
             self._views[view_id] = stored
         return stored
-
-    # -- messages -------------------------------------------------------------
-
-    def _chat_post_message(self, args: dict[str, Any]) -> Answer:
-        if not args.get("channel"):
-            return error("channel_not_found")
-        if not any(args.get(key) for key in ("text", "blocks", "attachments")):
-            return error("no_text")
-        channel_id = self._directory.channel_id_for(str(args["channel"]))
-        ts = self._ids.message_ts()
-        with self._lock:
-            self._messages.add((channel_id, ts))
-        return {"ok": True, "channel": channel_id, "ts": ts, "message": self._message(args, ts)}
-
-    def _chat_post_ephemeral(self, args: dict[str, Any]) -> Answer:
-        if not args.get("channel"):
-            return error("channel_not_found")
-        if not args.get("user"):
-            return missing_argument("user")
-        if not any(args.get(key) for key in ("text", "blocks", "attachments")):
-            return error("no_text")
-        return {"ok": True, "message_ts": self._ids.message_ts()}
-
-    def _chat_update(self, args: dict[str, Any]) -> Answer:
-        if not args.get("channel"):
-            return error("channel_not_found")
-        if not args.get("ts"):
-            return missing_argument("ts")
-        channel_id = self._directory.channel_id_for(str(args["channel"]))
-        ts = str(args["ts"])
-        with self._lock:
-            known = (channel_id, ts) in self._messages
-        if not known:
-            return error("message_not_found")
-        return {
-            "ok": True,
-            "channel": channel_id,
-            "ts": ts,
-            "text": args.get("text", ""),
-            "message": self._message(args, ts),
-        }
-
-    def _message(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
-        ident = self._identity
-        message: dict[str, Any] = {
-            "type": "message",
-            "text": args.get("text", ""),
-            "user": ident.bot_user_id,
-            "bot_id": ident.bot_id,
-            "app_id": ident.app_id,
-            "team": ident.team_id,
-            "ts": ts,
-        }
-        for key in ("blocks", "attachments", "thread_ts", "metadata"):
-            if args.get(key) is not None:
-                message[key] = args[key]
-        return message

@@ -1,9 +1,15 @@
 """Fault switches: make chosen Web API methods fail the way Slack fails.
 
-Two kinds of failure matter to a Slack client: an error answer (HTTP 200 with
-``{"ok": false, "error": ...}``, which slack_sdk raises as ``SlackApiError``)
-and rate limiting (HTTP 429 with ``Retry-After``, which only a client with a
-``RateLimitErrorRetryHandler`` survives).
+The failures a Slack client has to survive:
+
+- an error answer (HTTP 200 with ``{"ok": false, "error": ...}``, which slack_sdk
+  raises as ``SlackApiError``);
+- rate limiting (HTTP 429 with ``Retry-After``, which only a client with a
+  ``RateLimitErrorRetryHandler`` survives);
+- a server error (HTTP 5xx), during an outage;
+- a call whose fate the client cannot know: Slack carried it out, then the answer
+  was a 5xx or the connection dropped (``processed=True``). A client that simply
+  sends it again posts the message twice.
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ class FaultAnswer:
     status: int
     body: dict[str, object]
     headers: dict[str, str]
+    # Carry the call out before answering with the fault.
+    processed: bool = False
+    # Close the connection without any answer (``status`` is then unused).
+    hang_up: bool = False
 
 
 @dataclass
@@ -42,6 +52,17 @@ class FaultPlan:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 and ``Retry-After``."""
         answer = FaultAnswer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
         self._arm(method, answer, times)
+
+    def server_error(self, method: str, *, status: int, times: int | None, processed: bool) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP ``status`` (a 5xx)."""
+        if not 500 <= status <= 599:
+            raise ValueError(f"a server error has a 5xx status, got {status}")
+        answer = FaultAnswer(status, {"ok": False, "error": "internal_error"}, {}, processed=processed)
+        self._arm(method, answer, times)
+
+    def hang_up(self, method: str, *, times: int | None, processed: bool) -> None:
+        """Drop the connection of the next ``times`` calls of ``method`` without answering."""
+        self._arm(method, FaultAnswer(0, {}, {}, processed=processed, hang_up=True), times)
 
     def take(self, method: str) -> FaultAnswer | None:
         """The fault for this call of ``method``, if one is armed (consuming one use)."""

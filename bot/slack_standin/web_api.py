@@ -30,7 +30,10 @@ from .workspace import WorkspaceDirectory, WorkspaceIdentity, channel_object, us
 logger = logging.getLogger(__name__)
 
 DEFAULT_BOT_TOKEN = "xoxb-standin-0000-token"
-DEFAULT_SCOPES = ("chat:write", "commands", "users:read", "channels:read", "groups:read", "im:write")
+DEFAULT_SCOPES = (
+    "commands", "chat:write", "users:read", "channels:read", "groups:read", "channels:join",
+    "channels:history", "groups:history", "files:write",
+)
 
 # Methods Slack serves without a bearer token (they authenticate otherwise).
 _UNAUTHENTICATED_METHODS = frozenset({"api.test", "oauth.access", "oauth.v2.access", "oauth.v2.exchange"})
@@ -153,11 +156,44 @@ class SlackWebApiStandIn:
         self._directory.add_user(user)
         return user
 
-    def add_channel(self, channel_id: str, *, name: str, is_private: bool = False, is_member: bool = True) -> dict[str, Any]:
-        """Add a channel that ``conversations.info`` will know (``C0001`` #general exists already)."""
-        channel = channel_object(channel_id, name=name, is_private=is_private, is_member=is_member)
+    def add_channel(
+        self,
+        channel_id: str,
+        *,
+        name: str,
+        is_private: bool = False,
+        is_member: bool = True,
+        is_archived: bool = False,
+    ) -> dict[str, Any]:
+        """Add a channel that ``conversations.*`` will know (``C0001`` #general exists already).
+
+        ``is_member`` says whether the bot is in it: posting needs membership, a
+        public channel can be joined, a private one the bot is not in is invisible.
+        """
+        channel = channel_object(
+            channel_id, name=name, is_private=is_private, is_member=is_member, is_archived=is_archived
+        )
         self._directory.add_channel(channel)
         return channel
+
+    def archive_channel(self, channel_id: str) -> None:
+        """Archive a known channel: posts to it fail with ``is_archived``."""
+        self._directory.update_channel(channel_id, is_archived=True)
+
+    def remove_bot_from_channel(self, channel_id: str) -> None:
+        """Take the bot out of a known channel (as ``/kick @syncbot`` would): ``not_in_channel``."""
+        self._directory.update_channel(channel_id, is_member=False)
+
+    def delete_channel(self, channel_id: str) -> None:
+        """Delete a channel: from now on every call naming it gets ``channel_not_found``."""
+        self._directory.delete_channel(channel_id)
+
+    def messages(self, channel_id: str) -> list[dict[str, Any]]:
+        """What a conversation shows: every message posted there (thread replies too), oldest first.
+
+        A DM posted to with a user id is the conversation ``D`` + the id without its first letter.
+        """
+        return self._answers.conversations.messages(channel_id)
 
     def user(self, user_id: str) -> dict[str, Any] | None:
         """The user ``users.info`` would return for ``user_id``, or None."""
@@ -176,6 +212,18 @@ class SlackWebApiStandIn:
     def rate_limit(self, method: str, times: int | None = 1, retry_after: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 and ``Retry-After: retry_after``."""
         self._faults.rate_limit(method, retry_after=retry_after, times=times)
+
+    def server_error(
+        self, method: str, status: int = 503, times: int | None = 1, *, processed: bool = False
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP ``status``; with ``processed``,
+        carry each call out first (a message is posted, and the client cannot tell)."""
+        self._faults.server_error(method, status=status, times=times, processed=processed)
+
+    def hang_up(self, method: str, times: int | None = 1, *, processed: bool = True) -> None:
+        """Drop the connection of the next ``times`` calls of ``method`` without an answer; by
+        default after carrying the call out, like a reply lost on the way back."""
+        self._faults.hang_up(method, times=times, processed=processed)
 
     def clear_faults(self) -> None:
         """Disarm every fault switch."""
@@ -251,7 +299,9 @@ class SlackWebApiStandIn:
                 return _Reply(200, error("invalid_auth"))
         fault = self._faults.take(method)
         if fault is not None:
-            return _Reply(fault.status, dict(fault.body), fault.headers)
+            if fault.processed:
+                self._answers.answer(method, args)
+            return _Reply(fault.status, dict(fault.body), fault.headers, hang_up=fault.hang_up)
         return _Reply(200, self._answers.answer(method, args), {"x-oauth-scopes": self._scopes})
 
     def _handle_response_post(self, url_id: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
@@ -270,6 +320,7 @@ class _Reply:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    hang_up: bool = False
 
 
 class _StandInHTTPServer(ThreadingHTTPServer):
@@ -307,6 +358,9 @@ class _StandInRequestHandler(BaseHTTPRequestHandler):
             if split.path.startswith("/api/") and len(split.path) > len("/api/"):
                 method = split.path[len("/api/") :]
                 reply = standin._handle_api_call(method, self.command, split.query, body, headers)
+                if reply.hang_up:
+                    self.close_connection = True
+                    return
                 self._send(reply.status, json.dumps(reply.body), "application/json; charset=utf-8", reply.headers)
             elif split.path.startswith("/response/") and self.command == "POST":
                 status, text = standin._handle_response_post(split.path[len("/response/") :], body, headers)

@@ -71,7 +71,9 @@ def user_object(
     }
 
 
-def channel_object(channel_id: str, *, name: str, is_private: bool = False, is_member: bool = True) -> dict[str, Any]:
+def channel_object(
+    channel_id: str, *, name: str, is_private: bool = False, is_member: bool = True, is_archived: bool = False
+) -> dict[str, Any]:
     """A public or private channel as ``conversations.info`` returns it."""
     return {
         "id": channel_id,
@@ -80,7 +82,7 @@ def channel_object(channel_id: str, *, name: str, is_private: bool = False, is_m
         "is_group": False,
         "is_im": False,
         "is_private": is_private,
-        "is_archived": False,
+        "is_archived": is_archived,
         "is_general": name == "general",
         "is_member": is_member,
         "created": int(time.time()),
@@ -88,13 +90,18 @@ def channel_object(channel_id: str, *, name: str, is_private: bool = False, is_m
 
 
 class WorkspaceDirectory:
-    """The users and channels the stand-in knows, safe to change while serving."""
+    """The users and channels the stand-in knows, safe to change while serving.
+
+    Channel ids the directory was never told about are taken as they come (a
+    test may post anywhere); a channel that was deleted is gone for good.
+    """
 
     def __init__(self, identity: WorkspaceIdentity) -> None:
         self._identity = identity
         self._lock = threading.Lock()
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
+        self._deleted: set[str] = set()
         # Real workspaces always contain the bot's own user and #general; a bot
         # that looks itself up, or a test that uses the default channel, works.
         self.add_user(user_object(identity.bot_user_id, name=identity.bot_user_name, team_id=identity.team_id, is_bot=True))
@@ -118,7 +125,31 @@ class WorkspaceDirectory:
     def channel(self, channel_id: str) -> dict[str, Any] | None:
         """The channel with this id, or None."""
         with self._lock:
-            return self._channels.get(channel_id)
+            channel = self._channels.get(channel_id)
+            return dict(channel) if channel else None
+
+    def channels(self) -> list[dict[str, Any]]:
+        """Every known channel, in the order they were added."""
+        with self._lock:
+            return [dict(channel) for channel in self._channels.values()]
+
+    def update_channel(self, channel_id: str, **changes: Any) -> dict[str, Any]:
+        """Change fields of a known channel (``is_archived``, ``is_member``...); KeyError if unknown."""
+        with self._lock:
+            channel = self._channels[channel_id]
+            channel.update(changes)
+            return dict(channel)
+
+    def delete_channel(self, channel_id: str) -> None:
+        """Forget a channel for good: from now on it is ``channel_not_found``."""
+        with self._lock:
+            self._channels.pop(channel_id, None)
+            self._deleted.add(channel_id)
+
+    def is_deleted(self, channel_id: str) -> bool:
+        """True for a channel that :meth:`delete_channel` removed."""
+        with self._lock:
+            return channel_id in self._deleted
 
     def channel_id_for(self, channel: str) -> str:
         """The id Slack answers with for a ``channel`` argument.

@@ -1,26 +1,18 @@
-"""``/sync channel <#C…>``: where status changes and failures are posted."""
+"""``/sync channel <#channel>``: where status changes and failures are posted."""
 
 from __future__ import annotations
 
-import re
-
-from bot.errors import UserInputError
+from bot.alerts.channel import choose_alert_channel
 from bot.messages import MSG
-from bot.setup.controls import set_alert_channel
 from handlers.commands import Invocation, Reply, subcommand
-
-# Slack turns "#sales-ops" into "<#C0123ABCD|sales-ops>" (or "<#C0123ABCD>") in command text.
-_CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 @subcommand("channel", usage="channel <#channel>", admin=True)
 def run(inv: Invocation) -> Reply:
-    """Set the alert channel."""
-    (ref,) = inv.arguments("channel <#channel>", least=1, most=1)
-    match = _CHANNEL_REF.match(ref)
-    channel = match.group(1) if match else ref if _CHANNEL_ID.match(ref) else None
-    if channel is None:
-        raise UserInputError(MSG.channel_bad)
-    set_alert_channel(inv.services, inv.team_id, channel)
-    return Reply(text=MSG.channel_set.format(channel=channel))
+    """Set the alert channel, once a test message went through."""
+    (reference,) = inv.arguments("channel <#channel>", least=1, most=1)
+    chosen = choose_alert_channel(
+        inv.services, inv.client, team_id=inv.team_id, user_id=inv.user_id, reference=reference
+    )
+    template = MSG.channel_chosen_joined if chosen.joined else MSG.channel_chosen
+    return Reply(text=template.format(channel=chosen.channel_id))

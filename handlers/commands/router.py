@@ -7,6 +7,7 @@ on the acknowledgement itself, everything else answers through ``respond()``.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -29,9 +30,19 @@ CONFIRMABLE = frozenset({"sync-fields", "confirm-credentials", "start"})
 _ASKS_SALESFORCE = frozenset({"fields", "sync-fields"})
 
 
+# The manifest asks Slack to escape the command text (so "#sales-ops" arrives as a channel
+# id); Slack then also turns anything that looks like a link ("Lead.Email": .email is a
+# domain) into "<http://Lead.Email|Lead.Email>". Links get back the text that was typed.
+_LINK = re.compile(r"<(?:https?://|mailto:)[^|>]*\|([^>]*)>|<((?:https?://|mailto:)[^|>]*)>")
+
+
+def _unlinked(text: str) -> str:
+    return _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+
+
 def parse(text: str) -> tuple[str, tuple[str, ...]]:
     """``"map Lead.Email email_address"`` -> ``("map", ("Lead.Email", "email_address"))``."""
-    words = text.split()
+    words = _unlinked(text).split()
     if not words:
         return "help", ()
     return words[0].lower(), tuple(words[1:])

@@ -16,5 +16,5 @@ def run(inv: Invocation) -> Reply:
     if not inv.confirmed(USAGE):
         start_setup.check(inv.services, inv.team_id)
         return Reply.of(confirm_prompt("start", MSG.start_warning))
-    start_setup.start(inv.services, inv.team_id)
+    start_setup.start(inv.services, inv.team_id, inv.user_id)
     return Reply(text=MSG.start_result)

@@ -1,0 +1,185 @@
+"""Alerts in words: an outbox row's kind and facts -> the Slack message people see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot.alerts.kinds import AlertKind, parse_iso
+from bot.messages import MSG
+from handlers.blocks import Block, context, line_sections, section
+from handlers.commands import Reply
+from handlers.commands.status import slack_date
+
+Facts = dict[str, Any]
+
+
+def alert_message(kind: str, facts: Facts) -> Reply:
+    """The text and blocks of one alert."""
+    return Reply.of(_RENDERERS[AlertKind(kind)](facts))
+
+
+def plural(count: int, words: tuple[str, str]) -> str:
+    """``1 record``, ``3 records``."""
+    return f"{count:,} {words[0] if count == 1 else words[1]}"
+
+
+def duration(seconds: float) -> str:
+    """``45 s``, ``12 min``, ``2 h 5 min``, ``3 days 4 h``: the two largest units that matter."""
+    left = max(int(seconds), 0)
+    parts: list[str] = []
+    for size, words in zip((86_400, 3_600, 60, 1), MSG.alert_duration_units):
+        amount, left = divmod(left, size)
+        if amount and len(parts) < 2:
+            parts.append(f"{amount} {words[0] if amount == 1 else words[1]}")
+        elif parts:
+            break  # "2 h 5 min", never "2 h 0 min 30 s"
+    return " ".join(parts) or f"0 {MSG.alert_duration_units[-1][1]}"
+
+
+def _when(text: str | None) -> str:
+    when = parse_iso(text)
+    return slack_date(when) if when else "—"
+
+
+def _who(facts: Facts) -> str:
+    return f"<@{facts['user']}>" if facts.get("user") else MSG.alert_someone
+
+
+def _object_lines(objects: Sequence[Sequence[Any]]) -> list[str]:
+    return [MSG.alert_object_rows.format(object=name, rows=plural(rows, MSG.alert_records_word))
+            for name, rows in objects]
+
+
+def _rows_sentence(objects: Sequence[Sequence[Any]]) -> str:
+    return ", ".join(f"{name} {rows:,}" for name, rows in objects)
+
+
+def _failed(facts: Facts) -> list[Block]:
+    kind = facts.get("failure_kind") or "internal"
+    headline = MSG.alert_failed_other_kind if facts.get("other_kind") else MSG.alert_failed
+    if kind == "refused" and facts.get("field"):
+        advice = MSG.alert_advice_refused_field.format(field=facts["field"])
+    else:
+        advice = MSG.alert_advice.get(kind, MSG.alert_advice["internal"])
+    since = _when(facts.get("since"))
+    blocks = [section(headline.format(what=MSG.alert_what.get(kind, MSG.alert_what["internal"])))]
+    if facts.get("error"):
+        blocks.append(section(MSG.alert_failure_words.format(error=facts["error"])))
+    blocks.append(section(MSG.alert_todo.format(advice=advice)))
+    lines = [
+        MSG.alert_failing_since.format(since=since, last_ok=_when(facts["last_ok"])) if facts.get("last_ok")
+        else MSG.alert_failing_since_never.format(since=since)
+    ]
+    if kind in ("quota", "request_limit") and facts.get("api_max"):
+        lines.append(MSG.alert_api_usage.format(used=f"{facts['api_used'] or 0:,}", max=f"{facts['api_max']:,}"))
+    return blocks + [context(line) for line in lines]
+
+
+def _still_failing(facts: Facts) -> list[Block]:
+    cycles = int(facts.get("cycles") or 0)
+    return [section(MSG.alert_still_failing.format(
+        since=_when(facts.get("since")), cycles=f"{cycles:,}",
+        cycles_word=MSG.alert_cycles_word[0 if cycles == 1 else 1], error=facts.get("error") or "",
+    ))]
+
+
+def _recovered(facts: Facts) -> list[Block]:
+    since, until = parse_iso(facts.get("since")), parse_iso(facts.get("until"))
+    down = (until - since).total_seconds() if since and until else 0
+    objects = facts.get("objects") or []
+    rows = MSG.alert_recovered_rows.format(rows=_rows_sentence(objects)) if objects else MSG.alert_recovered_nothing
+    return [section(MSG.alert_recovered.format(downtime=duration(down))), context(rows)]
+
+
+def _record_errors(facts: Facts) -> list[Block]:
+    count = int(facts["count"])
+    lines = [MSG.alert_record_error_line.format(count=n, where=where, message=message)
+             for n, where, message in facts.get("top") or []]
+    return [
+        section(MSG.alert_record_errors.format(
+            count=f"{count:,}", records_word=MSG.alert_records_word[0 if count == 1 else 1],
+            when=_when(facts.get("when")),
+        )),
+        *line_sections(lines),
+        context(MSG.alert_record_errors_more),
+    ]
+
+
+def _lagging(facts: Facts) -> list[Block]:
+    if facts.get("first_load"):
+        return [section(MSG.alert_lagging_first_load.format(duration=duration(facts["seconds"])))]
+    return [
+        section(MSG.alert_lagging.format(duration=duration(facts["seconds"]), intervals=facts["intervals"])),
+        context(MSG.alert_lag_last_ok.format(when=_when(facts.get("last_ok")))),
+    ]
+
+
+def _caught_up(facts: Facts) -> list[Block]:
+    return [section(MSG.alert_caught_up.format(duration=duration(facts["seconds"])))]
+
+
+def _initial_load(facts: Facts) -> list[Block]:
+    objects = facts.get("objects") or []
+    total = sum(rows for _name, rows in objects)
+    return [
+        section(MSG.alert_initial_load.format(
+            duration=duration(facts["seconds"]), total=f"{total:,}",
+            records_word=MSG.alert_records_word[0 if total == 1 else 1],
+        )),
+        *line_sections(_object_lines(objects)),
+    ]
+
+
+def _digest(facts: Facts) -> list[Block]:
+    objects = facts.get("objects") or []
+    total = sum(rows for _name, rows in objects)
+    errors = facts.get("errors") or []
+    lines = [
+        MSG.alert_digest_cycles.format(runs=f"{facts['runs']:,}", failed=f"{facts['failed']:,}"),
+        MSG.alert_digest_records.format(total=f"{total:,}") if total else MSG.alert_digest_no_records,
+        *(_object_lines(objects) if total else []),
+        MSG.alert_digest_errors.format(errors=", ".join(
+            MSG.alert_digest_error_kind.format(count=f"{count:,}", kind=kind) for kind, count in errors
+        )) if errors else MSG.alert_digest_no_errors,
+    ]
+    calls = f"{facts.get('api_calls') or 0:,}"
+    if facts.get("api_max"):
+        used, most = int(facts.get("api_used") or 0), int(facts["api_max"])
+        lines.append(MSG.alert_digest_api.format(
+            calls=calls, used=f"{used:,}", max=f"{most:,}", percent=round(100 * used / most)
+        ))
+    else:
+        lines.append(MSG.alert_digest_api_unknown.format(calls=calls))
+    return [section(MSG.alert_digest.format(until=_when(facts.get("until")))), *line_sections(lines)]
+
+
+def _channel_broken(facts: Facts) -> list[Block]:
+    error = str(facts.get("error") or "")
+    if facts.get("first"):
+        meaning = MSG.alert_channel_errors.get(error, MSG.alert_channel_error_other)
+        intro = MSG.alert_channel_broken.format(channel=facts["channel"], error=error, meaning=meaning)
+    else:
+        intro = MSG.alert_channel_broken_again.format(channel=facts["channel"], error=error)
+    return [context(intro), *_RENDERERS[AlertKind(facts["alert_kind"])](facts["alert_facts"])]
+
+
+def _said(template: str) -> Callable[[Facts], list[Block]]:
+    return lambda facts: [section(template.format(who=_who(facts), **{k: v for k, v in facts.items() if k != "user"}))]
+
+
+_RENDERERS: dict[AlertKind, Callable[[Facts], list[Block]]] = {
+    AlertKind.FAILED: _failed,
+    AlertKind.STILL_FAILING: _still_failing,
+    AlertKind.RECOVERED: _recovered,
+    AlertKind.RECORD_ERRORS: _record_errors,
+    AlertKind.LAGGING: _lagging,
+    AlertKind.CAUGHT_UP: _caught_up,
+    AlertKind.STARTED: _said(MSG.alert_started),
+    AlertKind.INITIAL_LOAD: _initial_load,
+    AlertKind.PAUSED: _said(MSG.alert_paused),
+    AlertKind.RESUMED: _said(MSG.alert_resumed),
+    AlertKind.CREDENTIALS_CHANGED: _said(MSG.alert_credentials_changed),
+    AlertKind.DIGEST: _digest,
+    AlertKind.CHANNEL_BROKEN: _channel_broken,
+}

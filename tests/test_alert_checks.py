@@ -1,0 +1,151 @@
+"""The lag alert and the daily digest, on a frozen clock."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.alerts import rules
+from bot.alerts.checks import check_lag, send_digests
+from bot.alerts.jobs import run_checks, schedule_alert_jobs
+from bot.alerts.sender import send_pending
+from bot.runtime import Services
+from bot.slack_standin import SlackWebApiStandIn
+from storage import workspaces
+from tests.support.alerting import T0, alerting_services, finish_run, start_workspace, texts
+from tests.support.harness import ADMIN
+
+MIN = timedelta(minutes=1)
+
+
+@pytest.fixture
+def services(slack: SlackWebApiStandIn, sqlite_url: str) -> Iterator[Services]:
+    with alerting_services(slack, sqlite_url) as running:
+        start_workspace(running)
+        yield running
+
+
+def _posted(services: Services, slack: SlackWebApiStandIn) -> list[str]:
+    send_pending(services)
+    return texts(slack)
+
+
+def test_a_sync_that_silently_stopped_is_told_once_and_again_when_it_catches_up(
+    services: Services, slack: SlackWebApiStandIn
+) -> None:
+    finish_run(services, status="succeeded", started=T0)  # the first load, finished at 08:01
+    assert check_lag(services, now=T0 + 15 * MIN) == 0  # 14 minutes: less than 3 intervals of 5
+    assert check_lag(services, now=T0 + 16 * MIN) == 1
+    assert check_lag(services, now=T0 + 40 * MIN) == 0
+    lag = _posted(services, slack)[1:]
+    assert lag[0].splitlines()[0] == (
+        ":hourglass_flowing_sand: *No sync cycle has succeeded for 15 min* (3 sync intervals), though none failed. "
+        "Is a syncbot process running the scheduler (`syncbot serve`, `socket` or `worker`)? `/sync status` "
+        "shows a cycle that is stuck."
+    )
+    assert lag[0].splitlines()[1].startswith("Last successful sync: <!date^")
+    assert len(lag) == 1
+
+    finish_run(services, status="succeeded", started=T0 + 45 * MIN, seconds=30)
+    finish_run(services, status="succeeded", started=T0 + 50 * MIN)
+    assert _posted(services, slack)[2:] == [
+        ":white_check_mark: *The sync has caught up*: a cycle succeeded after 44 min 30 s without one."
+    ]
+    assert check_lag(services, now=T0 + 55 * MIN) == 0
+
+
+def test_no_lag_alert_while_paused_failing_or_just_resumed(services: Services, slack: SlackWebApiStandIn) -> None:
+    finish_run(services, status="succeeded", started=T0)
+    with services.db.session() as session:
+        workspaces.set_paused(session, "T0001", True)
+    assert check_lag(services, now=T0 + 60 * MIN) == 0
+    with services.db.session() as session:
+        workspaces.set_paused(session, "T0001", False)
+        rules.paused(session, "T0001", ADMIN, False, at=T0 + 60 * MIN)
+    assert check_lag(services, now=T0 + 70 * MIN) == 0  # 10 minutes since the resume
+    finish_run(services, status="failed", started=T0 + 70 * MIN, failure_kind="unavailable", error="HTTP 503")
+    assert check_lag(services, now=T0 + 200 * MIN) == 0  # the failure alert says it already
+    assert [text.split(" ")[0] for text in _posted(services, slack)] == [":tada:", ":arrow_forward:", ":red_circle:"]
+
+
+def test_a_first_load_that_takes_long_is_told_as_such(services: Services, slack: SlackWebApiStandIn) -> None:
+    assert check_lag(services, now=T0 + 20 * MIN) == 1
+    assert _posted(services, slack) == [
+        ":hourglass_flowing_sand: *The first load has been running for 20 min* and no cycle has finished yet. "
+        "A large org can take this long; if `/sync status` shows no progress, check that a syncbot process is "
+        "running the scheduler."
+    ]
+    finish_run(services, status="succeeded", started=T0, seconds=25 * 60, objects={"Lead": (5000, 0, 0)})
+    assert _posted(services, slack)[1:] == [":tada: *The first load is done*, in 25 min: 5,000 records.\n"
+                                            "• Lead: 5,000 records"]
+
+
+def test_the_daily_digest(services: Services, slack: SlackWebApiStandIn) -> None:
+    day = T0 - timedelta(hours=8)  # midnight
+    # Outside the 24 hours to 09:00:
+    finish_run(services, status="succeeded", started=day - timedelta(hours=16), objects={"Lead": (999, 0, 0)})
+    finish_run(services, status="succeeded", started=day + 1 * MIN, objects={"Lead": (10, 5, 1)}, api_calls=12)
+    finish_run(services, status="failed", started=day + 5 * MIN, failure_kind="unavailable", error="HTTP 503",
+               api_calls=1)
+    finish_run(services, status="succeeded", started=day + 10 * MIN, objects={"Contact": (3, 0, 0), "Lead": (0, 2, 0)},
+               record_errors=[("Lead", "Email", "too long")], api_calls=7, api_used=20_000, api_max=100_000)
+    send_pending(services)
+    slack_before = len(texts(slack))
+
+    assert send_digests(services, now=day + timedelta(hours=8, minutes=59)) == 0
+    assert send_digests(services, now=day + timedelta(hours=9)) == 1
+    assert send_digests(services, now=day + timedelta(hours=9, minutes=30)) == 0
+    [digest] = _posted(services, slack)[slack_before:]
+    assert digest.splitlines() == [
+        ":bar_chart: *Daily sync digest*, the 24 hours to <!date^1793610000^{date_short_pretty} {time}"
+        "|2026-11-02 09:00 UTC>",
+        "Cycles: 3 run, 1 failed.",
+        "Records synced: 21.",
+        "• Contact: 3 records",
+        "• Lead: 18 records",
+        "Errors: 1 record.",
+        "API requests: syncbot made 20; the org has used 20,000 of its 100,000 daily requests (20%).",
+    ]
+    assert send_digests(services, now=day + timedelta(days=1, hours=9)) == 1
+    assert _posted(services, slack)[-1].splitlines()[1:3] == ["Cycles: 0 run, 0 failed.", "Records synced: none."]
+
+
+def test_one_digest_a_day_with_several_replicas(slack: SlackWebApiStandIn, database_url: str) -> None:
+    with alerting_services(slack, database_url) as services:
+        start_workspace(services)
+        written: list[int] = []
+        threads = [threading.Thread(target=lambda: written.append(send_digests(services, now=T0 + 60 * MIN)))
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(written) == [0, 0, 0, 1]
+
+
+def test_an_empty_digest_hour_turns_the_digest_off(slack: SlackWebApiStandIn, sqlite_url: str) -> None:
+    with alerting_services(slack, sqlite_url, extra={"SYNCBOT_DIGEST_HOUR": ""}) as services:
+        start_workspace(services)
+        assert send_digests(services, now=T0 + 23 * 60 * MIN) == 0
+        assert run_checks(services, now=T0 + 2 * MIN) == 0
+
+
+def test_the_scheduler_jobs_deliver_at_once(services: Services, slack: SlackWebApiStandIn) -> None:
+    with services.db.session() as session:
+        rules.paused(session, "T0001", ADMIN, True)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    schedule_alert_jobs(scheduler, services)
+    assert {job.id for job in scheduler.get_jobs()} == {"alert-sender", "alert-checks"}
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not texts(slack) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert texts(slack)[0].startswith(":double_vertical_bar: <@UADMIN0001> paused")
