@@ -206,28 +206,6 @@ class _Messages:
     status_running_since: Final = "This cycle started {when}."
     status_previous_sync: Final = "Last Synced {when}."
     status_sync_requested: Final = "A cycle was asked for with `/sync now`; it starts within seconds."
-    failure_hints: Final = {
-        "login": (
-            "The stored Salesforce login stopped working (a changed password, a reset security token, or a "
-            "deactivated user). Enter it again with `/sync credentials`."
-        ),
-        "request_limit": (
-            "Wait: Salesforce counts API requests over a rolling 24 hours, and syncbot goes on by itself "
-            "once requests are allowed again. Nothing is lost."
-        ),
-        "quota": (
-            "Nothing: syncbot continues when the org's usage falls below the share. Raise "
-            "`SYNCBOT_API_QUOTA` to let it use more."
-        ),
-        "unavailable": "Nothing: syncbot retries every cycle. If it lasts, check status.salesforce.com.",
-        "refused": (
-            "See `/sync errors` for the field or object Salesforce refused; give the sync user access to it, "
-            "or fix the field in Salesforce."
-        ),
-        "secret_key": "Restore the `SYNCBOT_SECRET_KEY` the credentials were stored with, or enter them again with `/sync credentials`.",
-        "storage": "Check that the bot's database is reachable and has room; syncbot goes on by itself after.",
-        "internal": "Look at the bot's log for the error, and tell whoever runs syncbot.",
-    }
     status_paused: Final = "Scheduled cycles are paused (`/sync resume`)."
     status_org: Final = "Org: *{org_name}* (`{org_id}`), {kind}, as {username}."
 
@@ -310,7 +288,6 @@ class _Messages:
     home_step_todo: Final = ":white_circle: {label}"
     home_state: Final = "*Sync state:* {state}"
 
-
     # --- alerts (posted by bot.alerts; written in handlers.alerts) ---------------------
     alert_failed: Final = ":red_circle: *The Salesforce sync is failing:* {what}."
     alert_failed_other_kind: Final = ":red_circle: *The Salesforce sync is still failing, now for another reason:* {what}."
@@ -328,7 +305,8 @@ class _Messages:
         "storage": "the local database refused the change",
         "internal": "something went wrong inside syncbot",
     }
-    alert_advice: Final = {
+    # What to do about a failure, by kind: said by `/sync status` and by the failure alert.
+    failure_advice: Final = {
         "login": (
             "Reset the sync user's security token (or password) in Salesforce, then enter the new ones "
             "with `/sync credentials`. Cycles start again by themselves once the login works."

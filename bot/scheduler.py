@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.alerts.jobs import schedule_alert_jobs
 from bot.runtime import Services
 from bot.sync.cycle import run_cycle
 from storage import schedule
@@ -37,7 +38,7 @@ class SyncScheduler:
         self.services = services
         self.stop = threading.Event()
         self._running: set[str] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self.scheduler = BackgroundScheduler(
             timezone="UTC", executors={"default": ThreadPoolExecutor(MAX_PARALLEL_CYCLES + 1)}
         )
@@ -46,15 +47,23 @@ class SyncScheduler:
             # A slow database must not pile up copies of the dispatcher.
             max_instances=1, coalesce=True, next_run_time=utcnow(),
         )
+        # Every process that runs cycles also delivers alerts (serve, socket and worker).
+        schedule_alert_jobs(self.scheduler, services)
 
     def start(self) -> None:
         """Start dispatching in the background."""
         self.scheduler.start()
 
-    def shutdown(self) -> None:
-        """Let running cycles commit their current batch and release their locks, then stop."""
+    def shutdown(self, *, timeout: float = 60) -> None:
+        """Let running cycles commit their current batch and release their locks, then stop.
+
+        Only cycles are waited for: an alert stuck on a slow Slack stays in the outbox
+        and is sent by the next process, so it must not hold up a shutdown.
+        """
         self.stop.set()
-        self.scheduler.shutdown(wait=True)
+        with self._lock:
+            self._lock.wait_for(lambda: not self._running, timeout=timeout)
+        self.scheduler.shutdown(wait=False)
 
     def launch(self, team_id: str) -> bool:
         """Run a workspace's cycle in a job of its own unless this process already runs it."""
@@ -70,6 +79,7 @@ class SyncScheduler:
         """Forget a workspace's cycle once it ended."""
         with self._lock:
             self._running.discard(team_id)
+            self._lock.notify_all()
 
 
 def dispatch(owner: SyncScheduler) -> list[str]:

@@ -61,7 +61,7 @@ def _failed(facts: Facts) -> list[Block]:
     if kind == "refused" and facts.get("field"):
         advice = MSG.alert_advice_refused_field.format(field=facts["field"])
     else:
-        advice = MSG.alert_advice.get(kind, MSG.alert_advice["internal"])
+        advice = MSG.failure_advice.get(kind, MSG.failure_advice["internal"])
     since = _when(facts.get("since"))
     blocks = [section(headline.format(what=MSG.alert_what.get(kind, MSG.alert_what["internal"])))]
     if facts.get("error"):

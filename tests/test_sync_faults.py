@@ -47,7 +47,7 @@ def test_a_long_outage_fails_the_cycle_cleanly_and_the_next_one_recovers(sf_bot:
     status = sf_bot.ask("status", user_id=MEMBER).splitlines()
     assert status[0] == "Failed: Salesforce answered with a server error (HTTP 500). Try again later."
     assert status[1].startswith("Failing since <!date^") and "no cycle has succeeded yet" in status[1]
-    assert status[2].startswith("*What to do:* Nothing: syncbot retries every cycle.")
+    assert status[2].startswith("*What to do:* Nothing: syncbot retries every cycle by itself.")
     run, _ = latest_run(sf_bot)
     assert run.failure_kind == "unavailable"
     salesforce.clear_faults()
@@ -94,7 +94,7 @@ def test_an_expired_password_names_the_fix(sf_bot: RunningBot, salesforce: Sales
     assert cycle(sf_bot).status == "failed"
     status = sf_bot.ask("status", user_id=MEMBER)
     assert status.startswith("Failed: The stored Salesforce credentials no longer work: This user's password has expired.")
-    assert "Enter it again with `/sync credentials`." in status
+    assert "then enter the new ones with `/sync credentials`." in status
     assert latest_run(sf_bot)[0].failure_kind == "login"
 
 

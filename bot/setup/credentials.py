@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from bot.alerts import rules as alert_rules
 from bot.errors import LoginFailed, SecretKeyMissing, StepOutOfOrder
 from bot.messages import MSG
 from bot.runtime import Services
@@ -96,6 +97,7 @@ def verify_and_store(services: Services, *, team_id: str, user_id: str, form: Cr
             ),
         )
         workspace.credentials_verified_at = utcnow()
+        alert_rules.credentials_changed(session, team_id, user_id, org.org_name)
     return org
 
 

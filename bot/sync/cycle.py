@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.alerts import rules as alert_rules
 from bot.errors import (Interrupted, LoginFailed, QuotaReached, RequestLimitReached, SalesforceError,
                         SalesforceUnavailable, SyncbotError)
 from bot.messages import MSG
@@ -97,9 +98,11 @@ class _Cycle:
             status, error, kind = "failed", MSG.sync_internal_error, FailureKind.INTERNAL
         seen = self.usage.snapshot() if self.usage is not None else None
         with self.services.db.session() as session:
-            runs.finish(session, self.run_id, status=status, error=error, failure_kind=kind,
-                        api_calls=seen.calls if seen else 0, api_used=seen.used if seen else None,
-                        api_max=seen.max if seen else None)
+            run = runs.finish(session, self.run_id, status=status, error=error, failure_kind=kind,
+                              api_calls=seen.calls if seen else 0, api_used=seen.used if seen else None,
+                              api_max=seen.max if seen else None)
+            # The alert rides in the transaction that closes the run: both are committed, or neither.
+            alert_rules.after_run(session, run)
         log.info("sync cycle %d of team %s: %s", self.run_id, self.team_id, status)
         return CycleOutcome(run_id=self.run_id, status=status, error=error)
 

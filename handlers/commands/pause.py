@@ -11,7 +11,7 @@ from handlers.commands import Invocation, Reply, subcommand
 def run_pause(inv: Invocation) -> Reply:
     """Stop scheduled cycles."""
     inv.arguments("pause")
-    set_paused(inv.services, inv.team_id, True)
+    set_paused(inv.services, inv.team_id, True, user_id=inv.user_id)
     return Reply(text=MSG.paused)
 
 
@@ -19,5 +19,5 @@ def run_pause(inv: Invocation) -> Reply:
 def run_resume(inv: Invocation) -> Reply:
     """Restart scheduled cycles."""
     inv.arguments("resume")
-    set_paused(inv.services, inv.team_id, False)
+    set_paused(inv.services, inv.team_id, False, user_id=inv.user_id)
     return Reply(text=MSG.resumed)

@@ -63,7 +63,7 @@ def status_lines(current: SyncStatus) -> list[str]:
                 MSG.status_failing_since_never.format(when=slack_date(current.failing_since))
             )
         if current.failure_kind:
-            lines.append(MSG.status_todo.format(hint=MSG.failure_hints[current.failure_kind.value]))
+            lines.append(MSG.status_todo.format(hint=MSG.failure_advice[current.failure_kind.value]))
     if current.sync_requested and current.state is not SyncState.IN_PROGRESS:
         lines.append(MSG.status_sync_requested)
     if state.paused:
