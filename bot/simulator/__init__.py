@@ -7,13 +7,17 @@ has switches to make it fail the way Salesforce does. Standard library only.
 - :class:`SalesforceSimulator` - the HTTP server: ``start()``/``stop()``/``url``, orgs,
   fault switches and the request log.
 - :class:`SimulatedOrg` - one org's schema, records (``create``/``update``/``delete``/
-  ``generate``), users, field-level security and API usage.
-- :class:`SimClock` - the clock every timestamp comes from (real time, or set and frozen).
+  ``undelete``/``hard_delete``/``purge_recycle_bin``/``generate``), schema changes
+  (``add_custom_field``/``remove_field``/``change_field``), users, field-level security,
+  formula inputs and API usage.
+- :class:`SimClock` - the clock every timestamp comes from (real time, or set and frozen);
+  each org hands out strictly increasing modification stamps derived from it.
 
 Modules: ``server`` (HTTP, routing), ``soap`` (login), ``rest``/``query_api``/
 ``records_api``/``bulk`` (the REST resources), ``soql`` and ``query_engine`` (SOQL),
-``schema``/``catalog`` (describe metadata), ``org``/``dataset`` (data), ``faults``,
-``request_log``, ``sessions``, ``values``, ``ids``, ``clock``, ``wire``.
+``schema``/``catalog`` (describe metadata), ``metadata`` (describe dates), ``org``/
+``org_schema``/``recycle_bin``/``dataset`` (data), ``faults``, ``request_log``,
+``sessions``, ``values``, ``ids``, ``clock``, ``wire``.
 """
 
 from .clock import SimClock

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from . import catalog
-from .clock import SimClock, utc_millis
-from .org import DEFAULT_API_DAILY_MAX, SimulatedOrg
+from .clock import ONE_MILLISECOND, SimClock, utc_millis
+from .org import DEFAULT_API_DAILY_MAX, ORG_CREATED, SimulatedOrg
 
 DEFAULT_USERNAME = "sync@acme.example"
 DEFAULT_PASSWORD = "Sync-Passw0rd!"
@@ -76,7 +76,9 @@ def build_demo_org(
     """An org with its sync user and the seeded demo dataset (``size=0``: no records)."""
     org = SimulatedOrg(name, org_number=org_number, is_sandbox=is_sandbox, instance_host=instance_host,
                        api_daily_max=api_daily_max, clock=clock)
-    org.add_user(username, password, security_token, first_name="Sync", last_name="Integration")
+    # The integration user has existed for long: the org's first change in a test is stamped "now".
+    org.add_user(username, password, security_token, first_name="Sync", last_name="Integration",
+                 created=ORG_CREATED)
     if size > 0:
         seed_demo_data(org, seed=seed, size=size)
     return org
@@ -135,9 +137,10 @@ def generate_records(org: SimulatedOrg, object_name: str, count: int, *, seed: i
 
     References point at existing records (a Contact gets an existing Account, a
     CampaignMember an existing Campaign and Lead). ``fixed`` values are set on every
-    record. Timestamps are the clock's "now", or spread evenly over the ``spread``
-    before it (oldest first), so tests can build many rows sharing one
-    ``SystemModstamp`` or a long history.
+    record. Each row gets its own stamp, increasing in row order: fresh ones from the
+    org (the clock's "now" and 1 ms steps after it), or, with ``spread``, laid out
+    evenly over the ``spread`` before "now" (oldest first, still distinct). Giving
+    ``SystemModstamp=`` (and the other audit fields) in ``fixed`` makes rows share one.
     """
     obj = org.object(object_name)
     rng = random.Random(seed if seed is not None else org.count(obj.name, include_deleted=True))
@@ -146,10 +149,14 @@ def generate_records(org: SimulatedOrg, object_name: str, count: int, *, seed: i
     now = org.clock.now()
     start = org.count(obj.name, include_deleted=True)
     rows = []
+    previous: datetime | None = None
     for i in range(count):
         row = factory(rng, start + i, parents) if factory else _generic_row(obj.name, start + i)
         if spread is not None:
             moment = utc_millis(now - spread + spread * ((i + 1) / count))
+            if previous is not None and moment <= previous:  # more rows than milliseconds
+                moment = previous + ONE_MILLISECOND
+            previous = moment
             row.update(CreatedDate=moment, LastModifiedDate=moment, SystemModstamp=moment)
         row.update(fixed)
         rows.append(row)

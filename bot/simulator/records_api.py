@@ -1,19 +1,22 @@
 """The per-object REST resources: describe, records (read, create, update, delete),
-blobs, and the replication resources ``updated/`` and ``deleted/``."""
+blobs, and the replication resources ``updated/`` and ``deleted/``.
+
+``describe`` carries ``Last-Modified`` (the object's last metadata change) and answers
+``304 Not Modified`` without a body when ``If-Modified-Since`` is at or after it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from .metadata import http_date, parse_http_date
 from .org import ORG_CREATED, UnknownRecordError
 from .query_engine import bind, execute, record_json
+from .recycle_bin import RETENTION as DELETED_RETENTION
 from .schema import ObjectDef
 from .values import coerce, format_datetime, parse_datetime
 from .wire import ApiError, Response, RestContext, method_not_allowed, not_found
-
-# How long deleted records stay listed by the ``deleted`` resource (the recycle bin).
-DELETED_RETENTION = timedelta(days=15)
 
 
 def object_resource(ctx: RestContext, obj: ObjectDef, rest: list[str]) -> Response:
@@ -29,7 +32,7 @@ def object_resource(ctx: RestContext, obj: ObjectDef, rest: list[str]) -> Respon
     if rest == ["describe"]:
         if method != "GET":
             raise method_not_allowed(method, "GET, HEAD")
-        return Response.json(obj.describe(ctx.version, ctx.hidden(obj.name)))
+        return describe(ctx, obj)
     if rest[0] in ("updated", "deleted") and len(rest) == 1:
         if method != "GET":
             raise method_not_allowed(method, "GET, HEAD")
@@ -45,6 +48,18 @@ def object_resource(ctx: RestContext, obj: ObjectDef, rest: list[str]) -> Respon
     if len(rest) == 2 and method == "GET":
         return blob(ctx, obj, rest[0], rest[1])
     raise not_found()
+
+
+def describe(ctx: RestContext, obj: ObjectDef) -> Response:
+    """``GET sobjects/<Obj>/describe``, conditional on ``If-Modified-Since``."""
+    modified = ctx.org.metadata_modified(obj.name)
+    since = parse_http_date(ctx.request.header("if-modified-since"))
+    if since is not None and since >= modified:
+        response = Response(304)
+    else:
+        response = Response.json(obj.describe(ctx.version, ctx.hidden(obj.name)))
+    response.headers["Last-Modified"] = http_date(modified)
+    return response
 
 
 def read(ctx: RestContext, obj: ObjectDef, record_id: str) -> Response:

@@ -334,10 +334,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", response.content_type)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        if response.status != 204:
+        # 204 and 304 have no body, so no length either (a 304 must not even announce one).
+        bodyless = response.status in (204, 304)
+        if not bodyless:
             self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if self.command != "HEAD" and response.status != 204:
+        if self.command != "HEAD" and not bodyless:
             self.wfile.write(response.body)
 
     def _body(self) -> bytes:

@@ -159,3 +159,35 @@ def _require_str(fld: FieldDef, value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{fld.name} takes text, not {value!r}")
     return value
+
+
+def convert(fld: FieldDef, value: Any) -> Any:
+    """A stored value carried over to a field whose type or length changed, or None when it
+    cannot be (Salesforce warns that such a change loses data; the simulator drops it).
+
+    Text that reads as the new type is parsed (``"42"`` for a number, ``"true"`` for a
+    checkbox, ISO dates); a value becoming text takes its CSV form; text too long for a
+    shorter field is cut to the new length.
+    """
+    if value is None or fld.is_compound or fld.formula is not None:
+        return None
+    kind = fld.type
+    if kind in STRING_TYPES or kind == "time":
+        text = value if isinstance(value, str) else to_csv(value)
+        return text[: fld.length] if fld.length and kind not in ("id", "reference") else text
+    try:
+        return coerce(fld, value)
+    except (TypeError, ValueError):
+        pass
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        if kind in NUMBER_TYPES:
+            number = float(text)
+            return coerce(fld, int(number) if kind in ("int", "long") and number.is_integer() else number)
+        if kind == "boolean":
+            return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
+        return coerce(fld, text)
+    except (TypeError, ValueError):
+        return None
