@@ -126,7 +126,7 @@ def _expected_revenue(org: Any, record: Mapping[str, Any]) -> float | None:
     amount, probability = record.get("Amount"), record.get("Probability")
     if amount is None or probability is None:
         return None
-    return round(amount * probability / 100.0, 2)
+    return round(float(amount) * float(probability) / 100.0, 2)
 
 
 def _revenue_eur(org: Any, record: Mapping[str, Any]) -> float | None:
@@ -135,7 +135,7 @@ def _revenue_eur(org: Any, record: Mapping[str, Any]) -> float | None:
     revenue, rate = record.get("AnnualRevenue"), org.formula_inputs.get("EUR_Rate__c")
     if revenue is None or rate is None:
         return None
-    return round(revenue * rate, 2)
+    return round(float(revenue) * float(rate), 2)
 
 
 def _account_name(org: Any, record: Mapping[str, Any]) -> str | None:

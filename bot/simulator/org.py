@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -277,6 +278,30 @@ class SimulatedOrg(SchemaEditing):
 
         return generate_records(self, object_name, count, seed=seed, spread=spread, **fixed)
 
+    @contextmanager
+    def atomic(self) -> Iterator[Callable[[], None]]:
+        """Hold the org for a series of changes; the yielded function rolls them all back."""
+        with self._lock:
+            yield self.checkpoint()
+
+    def checkpoint(self) -> Callable[[], None]:
+        """A function that puts every record back as it is now (a composite's allOrNone rollback).
+
+        Cheap: tables are copied shallowly, the records themselves are shared (copy-on-write).
+        """
+        with self._lock:
+            tables = {name: dict(table) for name, table in self._tables.items()}
+            recycle_bin, counters = self._bin.copy(), dict(self._counters)
+
+        def restore() -> None:
+            with self._lock:
+                for name, table in self._tables.items():
+                    table.clear()
+                    table.update(tables.get(name, {}))
+                self._bin, self._counters = recycle_bin, counters
+
+        return restore
+
     # ----- daily API usage -----------------------------------------------------------
 
     def count_api_request(self) -> tuple[int, int] | None:
@@ -406,46 +431,6 @@ class SimulatedOrg(SchemaEditing):
             if len(record_id) in (15, 18) and same_id(stored, record_id):
                 return stored
         raise UnknownRecordError(f"no {obj.name} with id {record_id!r} in {self.name}")
-
-
-class OrgRegistry:
-    """The orgs of a simulator, by id, with lookups across them for logins and sessions."""
-
-    def __init__(self, orgs: Iterable[SimulatedOrg] = ()) -> None:
-        self._lock = threading.Lock()
-        self._orgs: dict[str, SimulatedOrg] = {}
-        for org in orgs:
-            self.add(org)
-
-    def add(self, org: SimulatedOrg) -> SimulatedOrg:
-        """Register an org; its number (and so its id) must be unique."""
-        with self._lock:
-            if org.org_id in self._orgs:
-                raise ValueError(f"an org with id {org.org_id} exists: give a different org_number")
-            self._orgs[org.org_id] = org
-        return org
-
-    def get(self, org_id: str) -> SimulatedOrg | None:
-        """An org by id."""
-        with self._lock:
-            return self._orgs.get(org_id)
-
-    def next_number(self) -> int:
-        """A free org number."""
-        with self._lock:
-            return max((org.org_number for org in self._orgs.values()), default=0) + 1
-
-    def __iter__(self) -> Iterator[SimulatedOrg]:
-        with self._lock:
-            return iter(list(self._orgs.values()))
-
-    def find_user(self, username: str) -> tuple[SimulatedOrg, SimulatedUser] | None:
-        """The org and user of a username (usernames are unique across all orgs)."""
-        for org in self:
-            user = org.users.get(username.lower())
-            if user is not None:
-                return org, user
-        return None
 
 
 def _default_host(name: str, is_sandbox: bool) -> str:

@@ -100,7 +100,9 @@ def create(ctx: RestContext, obj: ObjectDef) -> Response:
         if obj.field(name) is not None:
             values[name] = ctx.user.user_id
     record_id = ctx.org.create(obj.name, values)
-    return Response.json({"id": record_id, "success": True, "errors": []}, status=201)
+    response = Response.json({"id": record_id, "success": True, "errors": []}, status=201)
+    response.headers["Location"] = f"/services/data/v{ctx.version}/sobjects/{obj.name}/{record_id}"
+    return response
 
 
 def update(ctx: RestContext, obj: ObjectDef, record_id: str) -> Response:

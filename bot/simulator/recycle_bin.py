@@ -52,3 +52,10 @@ class RecycleBin:
         remaining = [at for bin_ in self._entries.values() for at in bin_.values() if at > cutoff]
         self._next_due = min(remaining) + RETENTION if remaining else None
         return doomed
+
+    def copy(self) -> RecycleBin:
+        """An independent copy (for rolling an org back)."""
+        copied = RecycleBin()
+        copied._entries = {name: dict(bin_) for name, bin_ in self._entries.items()}
+        copied._next_due = self._next_due
+        return copied

@@ -31,7 +31,8 @@ from .clock import SimClock
 from .dataset import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_SIZE, DEFAULT_USERNAME,
                       build_demo_org)
 from .faults import DEFAULT_BULK_FAILURE, FailureScope, FaultSwitches
-from .org import DEFAULT_API_DAILY_MAX, LOGIN_FAULTS, OrgRegistry, SimulatedOrg, SimulatedUser
+from .org import DEFAULT_API_DAILY_MAX, LOGIN_FAULTS, SimulatedOrg, SimulatedUser
+from .registry import OrgRegistry
 from .request_log import LOGGED_HEADERS, LoggedRequest, RequestLog
 from .rest import RestApi, RestOutcome
 from .sessions import SessionStore
@@ -213,6 +214,16 @@ class SalesforceSimulator:
     def clear_faults(self) -> None:
         """Drop pending injected failures and switches (login faults stay with their users)."""
         self.faults.clear()
+
+    @property
+    def composite_enabled(self) -> bool:
+        """Whether ``composite`` and ``composite/batch`` are served; when False they answer
+        404 NOT_FOUND, as an org or a proxy refusing them would (to test a client's fallback)."""
+        return self._rest.composite_enabled
+
+    @composite_enabled.setter
+    def composite_enabled(self, enabled: bool) -> None:
+        self._rest.composite_enabled = enabled
 
     @property
     def bulk_polls_to_complete(self) -> int:
