@@ -5,7 +5,9 @@ Bulk API 2.0 queries), keeps orgs in memory with a deterministic demo dataset, a
 has switches to make it fail the way Salesforce does. Standard library only.
 
 - :class:`SalesforceSimulator` - the HTTP server: ``start()``/``stop()``/``url``, orgs,
-  fault switches and the request log.
+  fault switches (``expire_sessions``/``expire_sessions_after``/``fail_next_requests``/
+  ``fail_next_bulk_job``/...), ``composite_enabled``, Bulk timing, request hooks and the
+  request log.
 - :class:`SimulatedOrg` - one org's schema, records (``create``/``update``/``delete``/
   ``undelete``/``hard_delete``/``purge_recycle_bin``/``generate``), schema changes
   (``add_custom_field``/``remove_field``/``change_field``), users, field-level security,
@@ -27,12 +29,13 @@ from .faults import FaultSwitches, InjectedFailure
 from .org import DEFAULT_API_DAILY_MAX, LOGIN_FAULTS, SimulatedOrg, SimulatedUser, UnknownRecordError
 from .request_log import LoggedRequest, RequestLog
 from .schema import FieldDef, ObjectDef, Schema, custom_field
-from .server import DEFAULT_MAX_URL_LENGTH, SalesforceSimulator
+from .server import DEFAULT_MAX_URL_LENGTH, RequestHook, SalesforceSimulator
+from .wire import Request
 
 __all__ = [
     "DEFAULT_API_DAILY_MAX", "DEFAULT_MAX_URL_LENGTH", "DEFAULT_PASSWORD", "DEFAULT_SECURITY_TOKEN",
     "DEFAULT_SIZE", "DEFAULT_USERNAME", "LOGIN_FAULTS", "FaultSwitches", "FieldDef", "InjectedFailure",
-    "LoggedRequest", "ObjectDef", "RequestLog", "SalesforceSimulator", "Schema", "SimClock", "SimulatedOrg",
-    "SimulatedUser", "UnknownRecordError", "build_demo_org", "custom_field", "generate_records",
-    "seed_demo_data", "simulate_activity",
+    "LoggedRequest", "ObjectDef", "Request", "RequestHook", "RequestLog", "SalesforceSimulator", "Schema",
+    "SimClock", "SimulatedOrg", "SimulatedUser", "UnknownRecordError", "build_demo_org", "custom_field",
+    "generate_records", "seed_demo_data", "simulate_activity",
 ]

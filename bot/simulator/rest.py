@@ -44,7 +44,7 @@ class RestApi:
     """Answers every ``/services/data/...`` request."""
 
     def __init__(self, orgs: OrgRegistry, sessions: SessionStore, faults: FaultSwitches, *,
-                 bulk_polls_to_complete: int = 1) -> None:
+                 bulk_polls_to_complete: int = 2) -> None:
         self._orgs = orgs
         self._sessions = sessions
         self._faults = faults
