@@ -18,7 +18,7 @@ has switches to make it fail the way Salesforce does. Standard library only.
 Modules: ``server`` (HTTP, routing), ``soap`` (login), ``rest``/``query_api``/
 ``records_api``/``composite``/``bulk`` (the REST resources), ``soql`` and ``query_engine`` (SOQL),
 ``schema``/``catalog`` (describe metadata), ``metadata`` (describe dates), ``org``/
-``org_schema``/``recycle_bin``/``registry``/``dataset`` (data), ``faults``, ``request_log``,
+``org_schema``/``recycle_bin``/``registry``/``dataset``/``messy`` (data), ``faults``, ``request_log``,
 ``sessions``, ``values``, ``ids``, ``clock``, ``wire``.
 """
 
