@@ -16,9 +16,10 @@ has switches to make it fail the way Salesforce does. Standard library only.
   each org hands out strictly increasing modification stamps derived from it.
 
 Modules: ``server`` (HTTP, routing), ``soap`` (login), ``rest``/``query_api``/
-``records_api``/``composite``/``bulk`` (the REST resources), ``soql`` and ``query_engine`` (SOQL),
-``schema``/``catalog`` (describe metadata), ``metadata`` (describe dates), ``org``/
-``org_schema``/``recycle_bin``/``registry``/``dataset``/``messy`` (data), ``faults``, ``request_log``,
+``records_api``/``composite``/``bulk`` (the REST resources), ``soql`` and
+``query_engine`` (SOQL), ``render`` (pages of JSON records and CSV), ``schema``/
+``catalog`` (describe metadata), ``metadata`` (describe dates), ``org``/``org_schema``/
+``recycle_bin``/``registry``/``dataset``/``messy`` (data), ``faults``, ``request_log``,
 ``sessions``, ``values``, ``ids``, ``clock``, ``wire``.
 """
 

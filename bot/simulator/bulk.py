@@ -18,8 +18,6 @@ copy-on-write record dicts, so keeping them is cheap.
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,7 +28,8 @@ from .faults import FaultSwitches
 from .ids import BULK_JOB_PREFIX, random_id
 from .query_engine import BoundQuery, Record, bind, execute
 from .soql import SoqlError, UnsupportedSoql
-from .values import format_datetime, to_csv
+from .render import csv_page
+from .values import format_datetime
 from .wire import ApiError, Response, RestContext, method_not_allowed, not_found
 
 CSV_CONTENT_TYPE = "text/csv"
@@ -235,13 +234,7 @@ class BulkQueryJobs:
 
     @staticmethod
     def _csv(job: BulkQueryJob, rows: Sequence[Record]) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=DELIMITERS[job.column_delimiter],
-                            lineterminator=LINE_ENDINGS[job.line_ending], quoting=csv.QUOTE_ALL)
-        writer.writerow([fld.name for fld in job.query.fields])
-        for row in rows:
-            writer.writerow([to_csv(value_of(row)) for value_of in job.query.accessors])
-        return buffer.getvalue()
+        return csv_page(job.query, rows, DELIMITERS[job.column_delimiter], LINE_ENDINGS[job.line_ending])
 
 
 def _encode_locator(position: int) -> str:

@@ -290,7 +290,7 @@ def deriver(object_name: str) -> Callable[[dict[str, Any]], None] | None:
 def _full_name(record: dict[str, Any]) -> None:
     if "FirstName" in record or "LastName" in record:
         first, last = record.get("FirstName"), record.get("LastName")
-        record["Name"] = f"{first} {last}" if first and last else (first or last or "")
+        record["Name"] = f"{first} {last}" if first and last else (first or last)
 
 
 def _closed_flags(record: dict[str, Any]) -> None:

@@ -241,7 +241,7 @@ def _person(rng: random.Random, n: int) -> tuple[str, str]:
 
 
 def _domain(company: str) -> str:
-    name = "".join(ch for ch in messy.ascii_fold(company).lower() if ch.isalnum())
+    name = messy.ascii_fold(company).lower().replace(".", "").replace("-", "").replace("'", "")
     return (name or "company") + ".example"
 
 

@@ -13,6 +13,7 @@ stays deterministic by seed. Every value fits the length of the field it is mean
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 
 # Share of rows with a messy value, per kind of value (a few percent each).
@@ -70,6 +71,7 @@ LONG_NOTES = tuple(
     for parts in (20, 45, 90)
 )  # about 3, 7 and 14 KB; Description holds 32,000 characters
 
+_NOT_IN_ADDRESS = re.compile(r"[^A-Za-z0-9.'-]")
 _FOLD = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Æ": "Ae", "æ": "ae", "ß": "ss", "Đ": "D",
                        "đ": "d", "Œ": "Oe", "œ": "oe"})
 
@@ -122,6 +124,8 @@ def title(rng: random.Random, plain: str | None) -> str | None:
 
 
 def ascii_fold(text: str) -> str:
-    """``text`` without accents, in ASCII letters and digits (for e-mail addresses and domains)."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(ch for ch in decomposed if ch.isascii() and (ch.isalnum() or ch in ".-'"))
+    """``text`` without accents, in ASCII letters, digits, dots, dashes and apostrophes
+    (for e-mail addresses and domains)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore").decode("ascii")
+    return _NOT_IN_ADDRESS.sub("", text)

@@ -27,8 +27,8 @@ from .ids import ORGANIZATION_PREFIX, base62, case_safe, make_id, same_id
 from .metadata import MetadataDates
 from .org_schema import SchemaEditing
 from .recycle_bin import RecycleBin
-from .schema import FieldDef, ObjectDef, Schema
-from .values import coerce
+from .schema import ObjectDef, Schema
+from .values import coercer
 
 # The faults a user's login can be switched to (see soap.py for their messages).
 LOGIN_FAULTS = frozenset(
@@ -400,20 +400,20 @@ class SimulatedOrg(SchemaEditing):
     @staticmethod
     def _row_converter(obj: ObjectDef) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
         """Converts given values to stored ones; field lookups are cached for a batch of rows."""
-        resolved: dict[str, FieldDef] = {}
+        resolved: dict[str, tuple[str, Callable[[Any], Any]]] = {}  # given name -> (API name, coercer)
 
         def converted(values: Mapping[str, Any]) -> dict[str, Any]:
             out: dict[str, Any] = {}
             for name, value in values.items():
-                fld = resolved.get(name)
-                if fld is None:
+                target = resolved.get(name)
+                if target is None:
                     fld = obj.field(name)
                     if fld is None:
                         raise KeyError(f"No such column '{name}' on sobject of type {obj.name}")
                     if fld.is_compound or fld.formula is not None:
                         raise ValueError(f"{obj.name}.{fld.name} is computed and cannot be set")
-                    resolved[name] = fld
-                out[fld.name] = coerce(fld, value)
+                    target = resolved[name] = (fld.name, coercer(fld))
+                out[target[0]] = None if value is None else target[1](value)
             return out
 
         return converted

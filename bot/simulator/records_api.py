@@ -12,8 +12,9 @@ from typing import Any
 
 from .metadata import http_date, parse_http_date
 from .org import ORG_CREATED, UnknownRecordError
-from .query_engine import bind, execute, record_json
+from .query_engine import bind, execute
 from .recycle_bin import RETENTION as DELETED_RETENTION
+from .render import json_records
 from .schema import ObjectDef
 from .values import coerce, format_datetime, parse_datetime
 from .wire import ApiError, Response, RestContext, method_not_allowed, not_found
@@ -69,7 +70,7 @@ def read(ctx: RestContext, obj: ObjectDef, record_id: str) -> Response:
     names = requested.split(",") if requested else [f.name for f in obj.visible_fields(hidden)]
     stored = _stored(ctx, obj, record_id)
     query = bind(ctx.org, f"SELECT {', '.join(names)} FROM {obj.name}", ctx.hidden)
-    return Response.json(record_json(query, stored, ctx.version))
+    return Response.json(json_records(query, [stored], ctx.version)[0])
 
 
 def blob(ctx: RestContext, obj: ObjectDef, record_id: str, field_name: str) -> Response:

@@ -178,3 +178,10 @@ def test_simulate_activity(clock: SimClock, now: datetime) -> None:
     assert org.get("Lead", changes["deleted"][0])["IsDeleted"] is True
     created = [org.get("Lead", lead)["CreatedDate"] for lead in changes["created"]]
     assert created == [later, later + timedelta(milliseconds=1)]
+
+
+def test_blank_text_is_null(sim: SalesforceSimulator, sf: Salesforce) -> None:
+    lead = sim.org.create("Lead", LastName="Blank", Company="Co", Title="", Email="b@x.example")
+    assert "Title" not in sim.org.get("Lead", lead)
+    sf.Lead.update(lead, {"Email": ""})  # clearing a field over REST, as Salesforce stores it
+    assert sf.Lead.get(lead)["Email"] is None and "Email" not in sim.org.get("Lead", lead)
