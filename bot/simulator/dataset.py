@@ -170,8 +170,9 @@ def simulate_activity(org: SimulatedOrg, *, seed: int = 0, creates: int = 3, upd
                       deletes: int = 1) -> dict[str, list[str]]:
     """A burst of everyday changes between two sync cycles (for the demo and tests).
 
-    Creates Leads, edits Contacts and Opportunities (their ``SystemModstamp`` moves to
-    the clock's "now") and deletes Leads. Returns the ids touched, by kind of change.
+    Creates Leads, edits Contacts and Opportunities (each change gets a fresh
+    ``SystemModstamp``: the clock's "now", or just after the previous change) and
+    deletes Leads. Returns the ids touched, by kind of change.
     """
     rng = random.Random(seed)
     created = generate_records(org, "Lead", creates, seed=rng.randrange(1 << 30)) if creates else []

@@ -12,6 +12,9 @@ Clients reach it through a transport that sends every ``https://`` request to
 :attr:`SalesforceSimulator.url` and puts the host it meant in ``X-Forwarded-Host``
 (see ``SYNCBOT_SALESFORCE_URL``); that host decides which login server (production
 or sandbox) or which org instance a request is for.
+
+Each request is answered in this order: ``latency``, request hooks, armed session
+expiries, then the endpoint (SOAP login or the REST router); the request log records it.
 """
 
 from __future__ import annotations
@@ -52,8 +55,9 @@ _REST_PATH = re.compile(r"^/services/data(?:/v(\d+\.\d+))?(/.*)?$")
 
 
 class SalesforceSimulator:
-    """A local Salesforce: SOAP login, REST (describe, query, limits, records, replication)
-    and Bulk API 2.0 queries for one or more simulated orgs, with fault switches for tests.
+    """A local Salesforce: SOAP login, REST (describe, query, limits, records, replication,
+    composite) and Bulk API 2.0 queries for one or more simulated orgs, with fault switches
+    and request hooks for tests. Every request takes the one path of :meth:`handle`.
 
     Without ``orgs`` it holds one production org, "Acme Corp", whose user
     ``sync@acme.example`` (:data:`DEFAULT_PASSWORD`, :data:`DEFAULT_SECURITY_TOKEN`) can log
@@ -226,7 +230,8 @@ class SalesforceSimulator:
         self.find_user(username)[1].login_fault = code
 
     def clear_faults(self) -> None:
-        """Drop pending injected failures and switches (login faults stay with their users)."""
+        """Drop pending injected failures, session countdowns and switches (login faults stay
+        with their users; request hooks and ``composite_enabled`` stay as they are)."""
         self.faults.clear()
 
     @property
