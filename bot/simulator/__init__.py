@@ -5,15 +5,22 @@ Bulk API 2.0 queries), keeps orgs in memory with a deterministic demo dataset, a
 has switches to make it fail the way Salesforce does. Standard library only.
 
 - :class:`SalesforceSimulator` - the HTTP server: ``start()``/``stop()``/``url``, orgs,
-  fault switches and the request log.
+  fault switches (``expire_sessions``/``expire_sessions_after``/``fail_next_requests``/
+  ``fail_next_bulk_job``/...), ``composite_enabled``, Bulk timing, request hooks and the
+  request log.
 - :class:`SimulatedOrg` - one org's schema, records (``create``/``update``/``delete``/
-  ``generate``), users, field-level security and API usage.
-- :class:`SimClock` - the clock every timestamp comes from (real time, or set and frozen).
+  ``undelete``/``hard_delete``/``purge_recycle_bin``/``generate``), schema changes
+  (``add_custom_field``/``remove_field``/``change_field``), users, field-level security,
+  formula inputs and API usage.
+- :class:`SimClock` - the clock every timestamp comes from (real time, or set and frozen);
+  each org hands out strictly increasing modification stamps derived from it.
 
 Modules: ``server`` (HTTP, routing), ``soap`` (login), ``rest``/``query_api``/
-``records_api``/``bulk`` (the REST resources), ``soql`` and ``query_engine`` (SOQL),
-``schema``/``catalog`` (describe metadata), ``org``/``dataset`` (data), ``faults``,
-``request_log``, ``sessions``, ``values``, ``ids``, ``clock``, ``wire``.
+``records_api``/``composite``/``bulk`` (the REST resources), ``soql`` and
+``query_engine`` (SOQL), ``render`` (pages of JSON records and CSV), ``schema``/
+``catalog`` (describe metadata), ``metadata`` (describe dates), ``org``/``org_schema``/
+``recycle_bin``/``registry``/``dataset``/``messy`` (data), ``faults``, ``request_log``,
+``sessions``, ``values``, ``ids``, ``clock``, ``wire``.
 """
 
 from .clock import SimClock
@@ -23,12 +30,13 @@ from .faults import FaultSwitches, InjectedFailure
 from .org import DEFAULT_API_DAILY_MAX, LOGIN_FAULTS, SimulatedOrg, SimulatedUser, UnknownRecordError
 from .request_log import LoggedRequest, RequestLog
 from .schema import FieldDef, ObjectDef, Schema, custom_field
-from .server import DEFAULT_MAX_URL_LENGTH, SalesforceSimulator
+from .server import DEFAULT_MAX_URL_LENGTH, RequestHook, SalesforceSimulator
+from .wire import Request
 
 __all__ = [
     "DEFAULT_API_DAILY_MAX", "DEFAULT_MAX_URL_LENGTH", "DEFAULT_PASSWORD", "DEFAULT_SECURITY_TOKEN",
     "DEFAULT_SIZE", "DEFAULT_USERNAME", "LOGIN_FAULTS", "FaultSwitches", "FieldDef", "InjectedFailure",
-    "LoggedRequest", "ObjectDef", "RequestLog", "SalesforceSimulator", "Schema", "SimClock", "SimulatedOrg",
-    "SimulatedUser", "UnknownRecordError", "build_demo_org", "custom_field", "generate_records",
-    "seed_demo_data", "simulate_activity",
+    "LoggedRequest", "ObjectDef", "Request", "RequestHook", "RequestLog", "SalesforceSimulator", "Schema",
+    "SimClock", "SimulatedOrg", "SimulatedUser", "UnknownRecordError", "build_demo_org", "custom_field",
+    "generate_records", "seed_demo_data", "simulate_activity",
 ]

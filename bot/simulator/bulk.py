@@ -2,34 +2,43 @@
 
 The client creates a job (POST), sleeps ``wait`` seconds, polls it (GET) until
 ``JobComplete``, then pages through CSV results with ``maxRecords`` and the
-``Sforce-Locator`` header. Jobs start in ``UploadComplete`` and complete on the
-``polls_to_complete``-th poll (1 by default, so tests need no waiting); before
-that a poll says ``InProgress``. The query is checked when the job is created
-(400 like Salesforce) and run when it completes.
+``Sforce-Locator`` header. Jobs start in ``UploadComplete``, say ``InProgress`` when
+polled, and complete on the ``polls_to_complete``-th poll (the 2nd by default) once
+at least ``min_seconds`` of real time have passed since their creation.
+
+The query is checked when the job is created (syntax errors, unknown fields and what
+Bulk refuses outright are a 400, as in Salesforce) and run when it completes, which
+takes a snapshot: changes made while the results are paged through are not in them.
+A query selecting a compound field (address, location) is accepted and the job then
+ends ``Failed``, as Salesforce's does. Results are kept 7 days by the org's clock and
+may be fetched again with any locator meanwhile; job rows are the org's own
+copy-on-write record dicts, so keeping them is cheap.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import threading
-from dataclasses import dataclass
-from datetime import datetime
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Sequence
 
 from .faults import FaultSwitches
 from .ids import BULK_JOB_PREFIX, random_id
 from .query_engine import BoundQuery, Record, bind, execute
 from .soql import SoqlError, UnsupportedSoql
-from .values import format_datetime, to_csv
+from .render import csv_page
+from .values import format_datetime
 from .wire import ApiError, Response, RestContext, method_not_allowed, not_found
 
 CSV_CONTENT_TYPE = "text/csv"
 DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}
 LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 DAILY_QUERY_JOBS_MAX = 10_000
-MAX_KEPT_JOBS = 500
+RESULTS_KEPT = timedelta(days=7)
+COMPOUND_FAILURE = ("InvalidBatch : Failed to process query: FUNCTIONALITY_NOT_ENABLED: Selecting compound data "
+                    "not supported in Bulk Query")
 
 
 @dataclass
@@ -50,6 +59,8 @@ class BulkQueryJob:
     polls: int = 0
     rows: Sequence[Record] | None = None
     modified: datetime | None = None
+    # Real time of creation, for the minimum running time (the org clock may stand still).
+    started: float = field(default_factory=time.monotonic)
 
     def info(self, *, detailed: bool = False) -> dict[str, Any]:
         """The job description Salesforce returns (more fields on GET than on create)."""
@@ -71,9 +82,10 @@ class BulkQueryJob:
 class BulkQueryJobs:
     """The query jobs of all orgs."""
 
-    def __init__(self, faults: FaultSwitches, *, polls_to_complete: int = 1) -> None:
+    def __init__(self, faults: FaultSwitches, *, polls_to_complete: int = 2, min_seconds: float = 0.0) -> None:
         self.faults = faults
         self.polls_to_complete = polls_to_complete
+        self.min_seconds = min_seconds
         self._lock = threading.Lock()
         self._jobs: dict[str, BulkQueryJob] = {}
         self._created_per_org: dict[str, int] = {}
@@ -120,12 +132,14 @@ class BulkQueryJobs:
             raise ApiError(400, "INVALIDJOB", "InvalidJob : Invalid columnDelimiter or lineEnding")
         bound = self._checked_query(ctx, str(payload.get("query") or ""))
         now = ctx.org.clock.now()
+        failure = self.faults.take_bulk_failure()
+        if failure is None and bound.selects_compound:
+            failure = COMPOUND_FAILURE  # accepted now, fails when it runs
         job = BulkQueryJob(random_id(BULK_JOB_PREFIX), ctx.org.org_id, ctx.user.user_id, operation, bound,
-                           delimiter, line_ending, ctx.version, now, failure=self.faults.take_bulk_failure())
+                           delimiter, line_ending, ctx.version, now, failure=failure)
         with self._lock:
+            self._forget_expired(ctx)
             self._jobs[job.job_id] = job
-            while len(self._jobs) > MAX_KEPT_JOBS:  # Salesforce keeps results 7 days; keep memory flat
-                del self._jobs[next(iter(self._jobs))]
             self._created_per_org[ctx.org.org_id] = self._created_per_org.get(ctx.org.org_id, 0) + 1
         return Response.json(job.info())
 
@@ -143,22 +157,30 @@ class BulkQueryJobs:
             raise ApiError(400, "API_ERROR", "Aggregate queries (COUNT()) are not supported by Bulk API 2.0")
         if bound.parsed.offset is not None:
             raise ApiError(400, "API_ERROR", "OFFSET is not supported by Bulk API 2.0 query")
-        if bound.selects_compound:
-            raise ApiError(400, "API_ERROR", "Selecting compound data not supported in Bulk Query")
         if bound.selects_binary:
             raise ApiError(400, "API_ERROR", "Binary (base64) fields are not supported in Bulk Query")
         return bound
 
     def _jobs_of(self, ctx: RestContext) -> list[BulkQueryJob]:
         with self._lock:
+            self._forget_expired(ctx)
             return [job for job in self._jobs.values() if job.org_id == ctx.org.org_id]
 
     def _job(self, ctx: RestContext, job_id: str) -> BulkQueryJob:
         with self._lock:
+            self._forget_expired(ctx)
             job = self._jobs.get(job_id)
         if job is None or job.org_id != ctx.org.org_id:
             raise not_found()
         return job
+
+    def _forget_expired(self, ctx: RestContext) -> None:
+        # Salesforce deletes a query job and its results 7 days after it was created.
+        cutoff = ctx.org.clock.now() - RESULTS_KEPT
+        doomed = [job_id for job_id, job in self._jobs.items()
+                  if job.org_id == ctx.org.org_id and job.created <= cutoff]
+        for job_id in doomed:
+            del self._jobs[job_id]
 
     def _poll(self, ctx: RestContext, job: BulkQueryJob) -> BulkQueryJob:
         with self._lock:
@@ -166,9 +188,10 @@ class BulkQueryJobs:
                 return job
             job.polls += 1
             job.modified = ctx.org.clock.now()
+            ran_long_enough = time.monotonic() - job.started >= self.min_seconds
             if job.failure is not None:
                 job.state = "Failed"
-            elif job.polls >= self.polls_to_complete:
+            elif job.polls >= self.polls_to_complete and ran_long_enough:
                 job.rows = execute(ctx.org, job.query, include_deleted=job.operation == "queryAll")
                 job.state = "JobComplete"
             else:
@@ -211,13 +234,7 @@ class BulkQueryJobs:
 
     @staticmethod
     def _csv(job: BulkQueryJob, rows: Sequence[Record]) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=DELIMITERS[job.column_delimiter],
-                            lineterminator=LINE_ENDINGS[job.line_ending], quoting=csv.QUOTE_ALL)
-        writer.writerow([fld.name for fld in job.query.fields])
-        for row in rows:
-            writer.writerow([to_csv(value_of(row)) for value_of in job.query.accessors])
-        return buffer.getvalue()
+        return csv_page(job.query, rows, DELIMITERS[job.column_delimiter], LINE_ENDINGS[job.line_ending])
 
 
 def _encode_locator(position: int) -> str:

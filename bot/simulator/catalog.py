@@ -7,7 +7,7 @@ add: a double, a picklist, an external id, a formula, a location and a base64 fi
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .schema import FieldDef, ObjectDef, Schema
 
@@ -126,7 +126,16 @@ def _expected_revenue(org: Any, record: Mapping[str, Any]) -> float | None:
     amount, probability = record.get("Amount"), record.get("Probability")
     if amount is None or probability is None:
         return None
-    return round(amount * probability / 100.0, 2)
+    return round(float(amount) * float(probability) / 100.0, 2)
+
+
+def _revenue_eur(org: Any, record: Mapping[str, Any]) -> float | None:
+    # Reads an org-level input (like a custom setting): changing the rate changes every
+    # Lead's value while no Lead's SystemModstamp moves.
+    revenue, rate = record.get("AnnualRevenue"), org.formula_inputs.get("EUR_Rate__c")
+    if revenue is None or rate is None:
+        return None
+    return round(float(revenue) * float(rate), 2)
 
 
 def _account_name(org: Any, record: Mapping[str, Any]) -> str | None:
@@ -160,6 +169,8 @@ def default_schema() -> Schema:
         _reference("ConvertedContactId", "Contact", "ConvertedContact", createable=False, updateable=False),
         *_system()[1:], FieldDef("LastActivityDate", "date", createable=False, updateable=False),
         FieldDef("Custom_Score__c", "double", precision=18, scale=2, custom=True, label="Score"),
+        _money("Revenue_EUR__c", custom=True, calculated=True, createable=False, updateable=False,
+               label="Annual Revenue (EUR)", formula=_revenue_eur),
     ])
     contact = _object("Contact", "003", [
         _id(), *_system()[:1], _reference("AccountId", "Account", "Account", label="Account ID"),
@@ -266,12 +277,35 @@ SYNCED_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "OpportunityConta
 
 def derive(object_name: str, record: dict[str, Any]) -> None:
     """Fill in the fields Salesforce computes on save (stored, unlike formulas)."""
-    if object_name in ("Lead", "Contact", "User") and ("FirstName" in record or "LastName" in record):
-        parts = [record.get("FirstName"), record.get("LastName")]
-        record["Name"] = " ".join(part for part in parts if part)
-    elif object_name == "Opportunity" and "StageName" in record:
+    derive_fields = deriver(object_name)
+    if derive_fields is not None:
+        derive_fields(record)
+
+
+def deriver(object_name: str) -> Callable[[dict[str, Any]], None] | None:
+    """The function filling in an object's fields computed on save, or None if it has none."""
+    return _DERIVERS.get(object_name)
+
+
+def _full_name(record: dict[str, Any]) -> None:
+    if "FirstName" in record or "LastName" in record:
+        first, last = record.get("FirstName"), record.get("LastName")
+        record["Name"] = f"{first} {last}" if first and last else (first or last)
+
+
+def _closed_flags(record: dict[str, Any]) -> None:
+    if "StageName" in record:
         stage = record["StageName"]
         record["IsClosed"] = stage in ("Closed Won", "Closed Lost")
         record["IsWon"] = stage == "Closed Won"
-    elif object_name == "CampaignMember" and "Status" in record:
+
+
+def _responded(record: dict[str, Any]) -> None:
+    if "Status" in record:
         record["HasResponded"] = record["Status"] == "Responded"
+
+
+_DERIVERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "Lead": _full_name, "Contact": _full_name, "User": _full_name, "Opportunity": _closed_flags,
+    "CampaignMember": _responded,
+}

@@ -1,9 +1,11 @@
-"""The simulator's clock: real UTC time by default, settable and frozen for tests."""
+"""The simulator's clock (real UTC time by default, settable and frozen for tests) and the
+strictly increasing modification stamps each org derives from it."""
 
 from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 
 def utc_millis(moment: datetime) -> datetime:
@@ -70,3 +72,47 @@ class SimClock:
         """Whether the clock stands still."""
         with self._lock:
             return self._frozen_at is not None
+
+
+ONE_MILLISECOND = timedelta(milliseconds=1)
+
+
+class StampSequence:
+    """Modification stamps of one org: never earlier than the clock, always after the last one.
+
+    Salesforce gives every change a later ``SystemModstamp`` than the one before, so a
+    sync cursor ``SystemModstamp > last seen`` cannot miss an edit. Under a frozen test
+    clock the stamps therefore move 1 ms past "now" per change instead of all sharing it.
+    """
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+        self._lock = threading.Lock()
+        self._last: datetime | None = None
+
+    def next(self) -> datetime:
+        """A fresh stamp: ``max(now, last stamp + 1 ms)``."""
+        return self.reserve(1)[0]
+
+    def reserve(self, count: int) -> list[datetime]:
+        """``count`` fresh stamps 1 ms apart (one clock reading for a whole batch of rows)."""
+        if count <= 0:
+            return []
+        now = self._now()
+        with self._lock:
+            first = now if self._last is None or now > self._last else self._last + ONE_MILLISECOND
+            stamps = [first + ONE_MILLISECOND * offset for offset in range(count)] if count > 1 else [first]
+            self._last = stamps[-1]
+        return stamps
+
+    def note(self, moment: datetime) -> None:
+        """A stamp given explicitly (a test's history): later stamps come after it."""
+        with self._lock:
+            if self._last is None or moment > self._last:
+                self._last = moment
+
+    @property
+    def last(self) -> datetime | None:
+        """The latest stamp handed out or noted."""
+        with self._lock:
+            return self._last

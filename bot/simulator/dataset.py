@@ -3,6 +3,8 @@
 ``build_demo_org()`` gives the ready "Acme Corp" org with its sync user; the same
 ``seed`` and ``size`` always give the same records, ids and links (timestamps are
 laid out backwards from the clock's "now", so freeze the clock for identical ones).
+A few percent of the values are as messy as real data (see :mod:`messy`): accents,
+apostrophes, quotes, commas, emoji, embedded newlines, long text, stray spaces.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import random
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from . import catalog
-from .clock import SimClock, utc_millis
-from .org import DEFAULT_API_DAILY_MAX, SimulatedOrg
+from . import catalog, messy
+from .clock import ONE_MILLISECOND, SimClock, utc_millis
+from .org import DEFAULT_API_DAILY_MAX, ORG_CREATED, SimulatedOrg
 
 DEFAULT_USERNAME = "sync@acme.example"
 DEFAULT_PASSWORD = "Sync-Passw0rd!"
@@ -47,6 +49,7 @@ CITIES = (  # city, state, postal code, country, latitude, longitude
     ("Paris", None, "75002", "FR", 48.8686, 2.3417),
     ("Berlin", None, "10115", "DE", 52.5323, 13.3846),
     ("Tokyo", None, "100-0005", "JP", 35.6812, 139.7671),
+    ("Boston", "MA", "02108", "US", 42.3588, -71.0578),  # a postal code with a leading zero
 )
 STAGE_PROBABILITY = {
     "Prospecting": 10, "Qualification": 10, "Needs Analysis": 20, "Value Proposition": 50,
@@ -76,7 +79,9 @@ def build_demo_org(
     """An org with its sync user and the seeded demo dataset (``size=0``: no records)."""
     org = SimulatedOrg(name, org_number=org_number, is_sandbox=is_sandbox, instance_host=instance_host,
                        api_daily_max=api_daily_max, clock=clock)
-    org.add_user(username, password, security_token, first_name="Sync", last_name="Integration")
+    # The integration user has existed for long: the org's first change in a test is stamped "now".
+    org.add_user(username, password, security_token, first_name="Sync", last_name="Integration",
+                 created=ORG_CREATED)
     if size > 0:
         seed_demo_data(org, seed=seed, size=size)
     return org
@@ -135,9 +140,10 @@ def generate_records(org: SimulatedOrg, object_name: str, count: int, *, seed: i
 
     References point at existing records (a Contact gets an existing Account, a
     CampaignMember an existing Campaign and Lead). ``fixed`` values are set on every
-    record. Timestamps are the clock's "now", or spread evenly over the ``spread``
-    before it (oldest first), so tests can build many rows sharing one
-    ``SystemModstamp`` or a long history.
+    record. Each row gets its own stamp, increasing in row order: fresh ones from the
+    org (the clock's "now" and 1 ms steps after it), or, with ``spread``, laid out
+    evenly over the ``spread`` before "now" (oldest first, still distinct). Giving
+    ``SystemModstamp=`` (and the other audit fields) in ``fixed`` makes rows share one.
     """
     obj = org.object(object_name)
     rng = random.Random(seed if seed is not None else org.count(obj.name, include_deleted=True))
@@ -146,10 +152,14 @@ def generate_records(org: SimulatedOrg, object_name: str, count: int, *, seed: i
     now = org.clock.now()
     start = org.count(obj.name, include_deleted=True)
     rows = []
+    previous: datetime | None = None
     for i in range(count):
         row = factory(rng, start + i, parents) if factory else _generic_row(obj.name, start + i)
         if spread is not None:
             moment = utc_millis(now - spread + spread * ((i + 1) / count))
+            if previous is not None and moment <= previous:  # more rows than milliseconds
+                moment = previous + ONE_MILLISECOND
+            previous = moment
             row.update(CreatedDate=moment, LastModifiedDate=moment, SystemModstamp=moment)
         row.update(fixed)
         rows.append(row)
@@ -160,8 +170,9 @@ def simulate_activity(org: SimulatedOrg, *, seed: int = 0, creates: int = 3, upd
                       deletes: int = 1) -> dict[str, list[str]]:
     """A burst of everyday changes between two sync cycles (for the demo and tests).
 
-    Creates Leads, edits Contacts and Opportunities (their ``SystemModstamp`` moves to
-    the clock's "now") and deletes Leads. Returns the ids touched, by kind of change.
+    Creates Leads, edits Contacts and Opportunities (each change gets a fresh
+    ``SystemModstamp``: the clock's "now", or just after the previous change) and
+    deletes Leads. Returns the ids touched, by kind of change.
     """
     rng = random.Random(seed)
     created = generate_records(org, "Lead", creates, seed=rng.randrange(1 << 30)) if creates else []
@@ -226,27 +237,33 @@ class _Parents:
 
 
 def _person(rng: random.Random, n: int) -> tuple[str, str]:
-    return rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    first, last = messy.person(rng, FIRST_NAMES, LAST_NAMES)
+    return first, messy.padded(rng, last, 80)
 
 
 def _domain(company: str) -> str:
-    return "".join(ch for ch in company.lower() if ch.isalnum()) + ".example"
+    name = messy.ascii_fold(company).lower().replace(".", "").replace("-", "").replace("'", "")
+    return (name or "company") + ".example"
 
 
 def _email(first: str, last: str, domain: str, n: int) -> str:
-    local = "".join(ch for ch in f"{first}.{last}".lower() if ch.isalnum() or ch in ".-")
+    # Addresses stay valid: ASCII, no leading, trailing or doubled dots (apostrophes are fine).
+    parts = [messy.ascii_fold(part.strip()).lower().replace(".", "") for part in (first, last)]
+    local = ".".join(part for part in parts if part) or "person"
     return f"{local}{n}@{domain}"
 
 
 def _company(rng: random.Random, n: int) -> str:
-    return f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_SUFFIXES)} {n + 1}"
+    plain = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_SUFFIXES)} {n + 1}"
+    return messy.padded(rng, messy.company(rng, plain), 255)
 
 
 def _address(rng: random.Random, prefix: str) -> Row:
-    city, state, postal, country, lat, lon = rng.choice(CITIES)
-    return {f"{prefix}Street": f"{rng.randint(1, 999)} {rng.choice(COMPANY_WORDS)} Street",
-            f"{prefix}City": city, f"{prefix}State": state, f"{prefix}PostalCode": postal,
-            f"{prefix}Country": country, f"{prefix}Latitude": lat, f"{prefix}Longitude": lon}
+    city, state, postal, country, lat, lon = messy.city(rng, CITIES)
+    street = messy.street(rng, f"{rng.randint(1, 999)} {rng.choice(COMPANY_WORDS)} Street")
+    return {f"{prefix}Street": street, f"{prefix}City": city, f"{prefix}State": state,
+            f"{prefix}PostalCode": postal, f"{prefix}Country": country, f"{prefix}Latitude": lat,
+            f"{prefix}Longitude": lon}
 
 
 def _phone(rng: random.Random) -> str:
@@ -255,8 +272,9 @@ def _phone(rng: random.Random) -> str:
 
 def _user_row(rng: random.Random, n: int, org_name: str) -> Row:
     first, last = _person(rng, n)
-    return {"Username": f"{first}.{last}.{n}@acme.example".lower(), "FirstName": first, "LastName": last,
-            "Email": f"{first}.{last}.{n}@acme.example".lower(), "Alias": (first[0] + last)[:8].lower(),
+    address = _email(first, last, "acme.example", n)
+    alias = messy.ascii_fold(first[:1] + last.strip()).replace("'", "")[:8].lower() or f"user{n}"[:8]
+    return {"Username": address, "FirstName": first, "LastName": last, "Email": address, "Alias": alias,
             "IsActive": True, "TimeZoneSidKey": rng.choice(catalog.TIME_ZONES), "UserType": "Standard",
             "Title": "Account Executive", "Department": "Sales", "CompanyName": org_name}
 
@@ -272,6 +290,8 @@ def _account_row(rng: random.Random, n: int, parents: _Parents | None = None) ->
     row["Website"] = "https://www." + _domain(row["Name"])
     if rng.random() < 0.1:
         row["Description"] = "Long-standing customer. " * rng.randint(50, 400)
+    else:
+        row["Description"] = messy.description(rng)
     return row
 
 
@@ -279,9 +299,10 @@ def _contact_row(rng: random.Random, n: int, account_id: str | None, domain: str
     first, last = _person(rng, n)
     row = {"AccountId": account_id, "FirstName": first, "LastName": last,
            "Email": _email(first, last, domain, n), "Phone": _phone(rng),
-           "Title": rng.choice(("CEO", "CTO", "VP Sales", "Buyer", "Engineer", None)),
+           "Title": messy.title(rng, rng.choice(("CEO", "CTO", "VP Sales", "Buyer", "Engineer", None))),
            "LeadSource": rng.choice(catalog.LEAD_SOURCES), "HasOptedOutOfEmail": rng.random() < 0.1,
-           "Preferred_Channel__c": rng.choice(catalog.CHANNELS), **_address(rng, "Mailing")}
+           "Preferred_Channel__c": rng.choice(catalog.CHANNELS), "Description": messy.description(rng),
+           **_address(rng, "Mailing")}
     if rng.random() < 0.05:
         row["Photo__c"] = PHOTO_BYTES
     return row
@@ -291,10 +312,11 @@ def _opportunity_row(rng: random.Random, n: int, account_name: str | None, accou
     stage = rng.choice(catalog.OPPORTUNITY_STAGES)
     close = datetime(2024, 1, 1).date() + timedelta(days=rng.randint(0, 730))
     kind = rng.choice(("Renewal", "Upsell", "New"))
-    return {"AccountId": account_id, "Name": f"{account_name or 'Deal'} - {kind}", "StageName": stage,
+    name = f"{(account_name or 'Deal').strip()} - {kind}"[:120]
+    return {"AccountId": account_id, "Name": name, "StageName": stage,
             "Amount": float(rng.randint(5, 500) * 1000), "Probability": float(STAGE_PROBABILITY[stage]),
             "CloseDate": close, "Type": rng.choice(catalog.OPPORTUNITY_TYPES),
-            "LeadSource": rng.choice(catalog.LEAD_SOURCES)}
+            "LeadSource": rng.choice(catalog.LEAD_SOURCES), "Description": messy.description(rng)}
 
 
 def _campaign_row(rng: random.Random, n: int, now: datetime) -> Row:
@@ -308,8 +330,9 @@ def _campaign_row(rng: random.Random, n: int, now: datetime) -> Row:
 def _lead_row(rng: random.Random, n: int, parents: _Parents | None = None) -> Row:
     first, last = _person(rng, n)
     company = _company(rng, n + 1000)
-    return {"FirstName": first, "LastName": last, "Company": company,
+    return {"FirstName": first, "LastName": last, "Company": company, "Title": messy.title(rng, None),
             "Email": _email(first, last, _domain(company), n), "Phone": _phone(rng),
+            "Description": messy.description(rng),
             "Status": rng.choice(catalog.LEAD_STATUSES), "LeadSource": rng.choice(catalog.LEAD_SOURCES),
             "Industry": rng.choice(catalog.INDUSTRIES), "Rating": rng.choice(catalog.RATINGS),
             "AnnualRevenue": float(rng.randint(1, 100) * 50_000), "NumberOfEmployees": rng.randint(1, 5000),

@@ -34,6 +34,7 @@ class FaultSwitches:
         self._failures: deque[InjectedFailure] = deque()
         self._bulk_failures: deque[str] = deque()
         self._request_limit_exceeded = False
+        self._session_expiries: list[_SessionExpiry] = []
 
     def fail_next(self, count: int = 1, *, status: int = 503, error_code: str = "SERVER_UNAVAILABLE",
                   message: str = "Server temporarily unavailable. Please try again later.",
@@ -59,6 +60,7 @@ class FaultSwitches:
             self._failures.clear()
             self._bulk_failures.clear()
             self._request_limit_exceeded = False
+            self._session_expiries.clear()
 
     @property
     def pending_failures(self) -> int:
@@ -76,6 +78,26 @@ class FaultSwitches:
         with self._lock:
             return self._bulk_failures.popleft() if self._bulk_failures else None
 
+    def expire_sessions_after(self, requests: int, path_contains: str | None = None) -> None:
+        """Arm a countdown: the ``requests``-th request from now (whose path contains
+        ``path_contains``, if given) ends every session before it is answered."""
+        if requests < 1:
+            raise ValueError("count requests from 1 (the very next one)")
+        with self._lock:
+            self._session_expiries.append(_SessionExpiry(requests, path_contains))
+
+    def sessions_expire_now(self, path: str) -> bool:
+        """Count one request against the armed countdowns; True when one of them ran out."""
+        with self._lock:
+            due = False
+            for expiry in list(self._session_expiries):
+                if expiry.path_contains is None or expiry.path_contains in path:
+                    expiry.remaining -= 1
+                    if expiry.remaining == 0:
+                        self._session_expiries.remove(expiry)
+                        due = True
+            return due
+
     @property
     def request_limit_exceeded(self) -> bool:
         """Whether every REST call is refused with REQUEST_LIMIT_EXCEEDED (independent of usage)."""
@@ -86,3 +108,9 @@ class FaultSwitches:
     def request_limit_exceeded(self, value: bool) -> None:
         with self._lock:
             self._request_limit_exceeded = value
+
+
+@dataclass
+class _SessionExpiry:
+    remaining: int
+    path_contains: str | None

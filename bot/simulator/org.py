@@ -4,21 +4,31 @@ Everything here is plain Python for tests and the demo to drive directly
 (``org.create("Lead", LastName=..., Company=...)``); the HTTP layers read the same
 objects. Records are stored copy-on-write (an update replaces the dict), so a
 query cursor holding old dicts keeps the snapshot it was opened on.
+
+Every create, update, delete and undelete gets a fresh stamp (``SystemModstamp``,
+``LastModifiedDate``) from the org's :class:`clock.StampSequence`: the clock's "now",
+but always at least 1 ms after the previous one, even when the clock is frozen.
+Stamps given explicitly (histories built by tests or the demo seed) are kept.
+Soft-deleted records sit in the :mod:`recycle_bin` for 15 days, then vanish.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from . import catalog
-from .clock import SimClock
+from .clock import SimClock, StampSequence
 from .ids import ORGANIZATION_PREFIX, base62, case_safe, make_id, same_id
-from .schema import FieldDef, ObjectDef, Schema, custom_field
-from .values import coerce
+from .metadata import MetadataDates
+from .org_schema import SchemaEditing
+from .recycle_bin import RecycleBin
+from .schema import ObjectDef, Schema
+from .values import coercer
 
 # The faults a user's login can be switched to (see soap.py for their messages).
 LOGIN_FAULTS = frozenset(
@@ -28,6 +38,8 @@ LOGIN_FAULTS = frozenset(
 DEFAULT_API_DAILY_MAX = 15_000
 ORG_CREATED = datetime(2020, 3, 14, 9, 0, tzinfo=timezone.utc)
 _AUDIT_FIELDS = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
+# Org-level values that formula fields read, like a custom setting in a real org.
+DEFAULT_FORMULA_INPUTS: dict[str, Any] = {"EUR_Rate__c": 0.92}
 
 
 @dataclass
@@ -51,7 +63,7 @@ class UnknownRecordError(LookupError):
     """No record of that object has that id."""
 
 
-class SimulatedOrg:
+class SimulatedOrg(SchemaEditing):
     """One Salesforce org: its schema, records, users and daily API usage."""
 
     def __init__(
@@ -76,9 +88,14 @@ class SimulatedOrg:
         self.api_daily_max = api_daily_max
         self.api_requests_used = 0
         self.users: dict[str, SimulatedUser] = {}
+        # Formula fields read these (``Lead.Revenue_EUR__c`` reads ``EUR_Rate__c``): change one
+        # and formula values change while no record's SystemModstamp moves.
+        self.formula_inputs: dict[str, Any] = dict(DEFAULT_FORMULA_INPUTS)
+        self.stamps = StampSequence(lambda: self.clock.now())
+        self.metadata = MetadataDates(ORG_CREATED, lambda: self.clock.now())
         self._lock = threading.RLock()
         self._tables: dict[str, dict[str, dict[str, Any]]] = {obj.name: {} for obj in self.schema}
-        self._deleted_at: dict[str, dict[str, datetime]] = {obj.name: {} for obj in self.schema}
+        self._bin = RecycleBin()
         self._counters: dict[str, int] = {}
         self._default_owner: str | None = None
         self._insert_organization_record(edition)
@@ -94,42 +111,6 @@ class SimulatedOrg:
         kind = "sandbox" if self.is_sandbox else "production"
         return f"SimulatedOrg({self.name!r}, {self.org_id}, {kind}, {self.instance_host})"
 
-    # ----- schema and field-level security -------------------------------------------
-
-    def object(self, object_name: str) -> ObjectDef:
-        """An object's definition; ``KeyError`` when the org has no such object."""
-        obj = self.schema.get(object_name)
-        if obj is None:
-            raise KeyError(f"{self.name} has no object {object_name!r}")
-        return obj
-
-    def add_custom_field(self, object_name: str, name: str, type_: str, **attributes: Any) -> FieldDef:
-        """Add a custom field (``__c`` appended when missing); see :func:`schema.custom_field`."""
-        definition = custom_field(name, type_, **attributes)
-        with self._lock:
-            self.object(object_name).add_field(definition)
-        return definition
-
-    def hide_field(self, object_name: str, field_name: str, username: str | None = None) -> None:
-        """Hide a field from one user (or all users): field-level security."""
-        key = self._field_key(object_name, field_name)
-        with self._lock:
-            for user in self._users_named(username):
-                user.hidden_fields.add(key)
-
-    def unhide_field(self, object_name: str, field_name: str, username: str | None = None) -> None:
-        """Undo :meth:`hide_field`."""
-        key = self._field_key(object_name, field_name)
-        with self._lock:
-            for user in self._users_named(username):
-                user.hidden_fields.discard(key)
-
-    def hidden_fields(self, user: SimulatedUser, object_name: str) -> frozenset[str]:
-        """Lower-case names of the fields of ``object_name`` that ``user`` cannot see."""
-        prefix = object_name.lower() + "."
-        with self._lock:
-            return frozenset(key[len(prefix):] for key in user.hidden_fields if key.startswith(prefix))
-
     # ----- users ---------------------------------------------------------------------
 
     def add_user(
@@ -142,12 +123,14 @@ class SimulatedOrg:
         last_name: str = "User",
         email: str | None = None,
         token_required: bool = True,
+        created: datetime | None = None,
     ) -> SimulatedUser:
-        """Add a user who can log in (also a ``User`` record); the first becomes the default owner."""
+        """Add a user who can log in (also a ``User`` record, stamped ``created`` or now);
+        the first becomes the default owner."""
         user_id = self.create(
             "User", Username=username, FirstName=first_name, LastName=last_name, Email=email or username,
             Alias=(first_name[:1] + last_name)[:8].lower(), IsActive=True, TimeZoneSidKey="Europe/London",
-            UserType="Standard", CompanyName=self.name,
+            UserType="Standard", CompanyName=self.name, CreatedDate=created,
         )
         user = SimulatedUser(username=username, password=password, security_token=security_token,
                              user_id=user_id, org_id=self.org_id, token_required=token_required)
@@ -176,63 +159,84 @@ class SimulatedOrg:
         return self.insert_many(object_name, [{**(values or {}), **fields}])[0]
 
     def insert_many(self, object_name: str, rows: Iterable[Mapping[str, Any]]) -> list[str]:
-        """Insert many records at once (one lock, one clock reading); returns their ids."""
+        """Insert many records at once (one lock, one clock reading); returns their ids.
+
+        Rows without audit fields get fresh stamps, 1 ms apart in row order. A row that
+        gives some of them keeps them; the missing ones copy the given ones.
+        """
         obj = self.object(object_name)
-        table = self._tables[obj.name]
-        now = self.clock.now()
-        defaults = self._defaults(obj, now)
+        convert = self._row_converter(obj)
+        converted = [convert(row) for row in rows]
+        defaults = self._defaults(obj)
+        audit = tuple(name for name in _AUDIT_FIELDS if obj.field(name) is not None)
+        derive = catalog.deriver(obj.name)
         ids: list[str] = []
         with self._lock:
-            for row in rows:
-                record = dict(defaults)
-                record.update(self._converted(obj, row))
-                record["Id"] = record.get("Id") or self._next_id(obj)
-                catalog.derive(obj.name, record)
-                table[record["Id"]] = {key: value for key, value in record.items() if value is not None}
-                ids.append(record["Id"])
+            table = self._tables[obj.name]
+            unstamped = sum(1 for values in converted if all(values.get(name) is None for name in audit))
+            fresh = iter(self.stamps.reserve(unstamped if audit else 0))
+            for values in converted:
+                record = {**defaults, **values}
+                if audit:
+                    self._stamp_new(record, values, audit, fresh)
+                record_id = record.get("Id") or self._next_id(obj)
+                record["Id"] = record_id
+                if derive is not None:
+                    derive(record)
+                stored = {key: value for key, value in record.items() if value is not None}
+                table[record_id] = stored
+                if stored.get("IsDeleted"):  # a test building an already deleted record
+                    self._bin.put(obj.name, record_id, stored.get("SystemModstamp") or self.clock.now())
+                ids.append(record_id)
         return ids
 
     def update(self, object_name: str, record_id: str, values: Mapping[str, Any] | None = None, *,
                touch: bool = True, **fields: Any) -> None:
-        """Change fields of a record; ``LastModifiedDate`` and ``SystemModstamp`` move to the clock's
-        "now" unless ``touch=False`` (how formula and system changes look)."""
+        """Change fields of a record; ``LastModifiedDate`` and ``SystemModstamp`` get a fresh
+        stamp unless given or ``touch=False`` (how system changes look)."""
         obj = self.object(object_name)
-        changes = self._converted(obj, {**(values or {}), **fields})
-        with self._lock:
-            table = self._tables[obj.name]
-            current = table[self._resolve_id(obj, record_id)]
-            record = {**current, **changes}
-            if touch:
-                now = self.clock.now()
-                for name in ("LastModifiedDate", "SystemModstamp"):
-                    if name not in changes and obj.field(name) is not None:
-                        record[name] = now
-            catalog.derive(obj.name, record)
-            table[current["Id"]] = {key: value for key, value in record.items() if value is not None}
+        self._write(obj, record_id, self._converted(obj, {**(values or {}), **fields}), touch=touch)
 
     def delete(self, object_name: str, record_id: str) -> None:
-        """Soft-delete: ``IsDeleted`` true, kept for ``queryAll`` and the ``deleted`` resource."""
-        obj = self.object(object_name)
-        if obj.field("IsDeleted") is None or not obj.deletable:
-            raise ValueError(f"{obj.name} records cannot be deleted")
+        """Soft-delete: ``IsDeleted`` true, kept for ``queryAll`` and the ``deleted`` resource
+        until the recycle bin empties itself (15 days) or :meth:`purge_recycle_bin`."""
+        obj = self._deletable(object_name)
         with self._lock:
-            record_id = self._resolve_id(obj, record_id)
-            now = self.clock.now()
-            self.update(obj.name, record_id, IsDeleted=True)
-            self._deleted_at[obj.name][record_id] = now
+            stored = self._write(obj, record_id, {"IsDeleted": True}, touch=True)
+            self._bin.put(obj.name, stored["Id"], stored.get("SystemModstamp") or self.clock.now())
 
     def undelete(self, object_name: str, record_id: str) -> None:
-        """Bring a deleted record back from the recycle bin."""
+        """Bring a deleted record back from the recycle bin (with a fresh stamp)."""
         obj = self.object(object_name)
         with self._lock:
-            record_id = self._resolve_id(obj, record_id)
-            self.update(obj.name, record_id, IsDeleted=False)
-            self._deleted_at[obj.name].pop(record_id, None)
+            stored = self._write(obj, record_id, {"IsDeleted": False}, touch=True)
+            self._bin.take(obj.name, stored["Id"])
+
+    def hard_delete(self, object_name: str, record_id: str) -> None:
+        """Remove a record for good: gone from ``queryAll``, ``deleted/`` and Bulk ``queryAll``
+        (as Bulk hardDelete or emptying the recycle bin does)."""
+        obj = self._deletable(object_name)
+        with self._lock:
+            stored_id = self._resolve_id(obj, record_id)
+            del self._tables[obj.name][stored_id]
+            self._bin.take(obj.name, stored_id)
+
+    def purge_recycle_bin(self, object_name: str | None = None) -> int:
+        """Hard-delete every soft-deleted record (of one object, or all); returns how many."""
+        with self._lock:
+            names = [self.object(object_name).name] if object_name is not None else list(self._tables)
+            doomed = [(name, record_id) for name in names
+                      for record_id, record in self._tables[name].items() if record.get("IsDeleted")]
+            for name, record_id in doomed:
+                del self._tables[name][record_id]
+                self._bin.take(name, record_id)
+            return len(doomed)
 
     def get(self, object_name: str, record_id: str) -> dict[str, Any]:
         """A copy of a stored record (deleted ones included; nulls left out)."""
         obj = self.object(object_name)
         with self._lock:
+            self._purge_expired()
             return dict(self._tables[obj.name][self._resolve_id(obj, record_id)])
 
     def records(self, object_name: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
@@ -251,6 +255,7 @@ class SimulatedOrg:
         """The stored record dicts themselves (read-only by convention; cheap, no copies)."""
         obj = self.object(object_name)
         with self._lock:
+            self._purge_expired()
             rows: list[Mapping[str, Any]] = list(self._tables[obj.name].values())
         return rows if include_deleted else [row for row in rows if not row.get("IsDeleted")]
 
@@ -260,10 +265,11 @@ class SimulatedOrg:
         return None if record is None else record.get(field_name)
 
     def deletions(self, object_name: str) -> list[tuple[str, datetime]]:
-        """``(id, deleted at)`` of the records in the recycle bin."""
+        """``(id, deleted at)`` of the records in the recycle bin, oldest deletion first."""
         obj = self.object(object_name)
         with self._lock:
-            return list(self._deleted_at[obj.name].items())
+            self._purge_expired()
+            return self._bin.entries(obj.name)
 
     def generate(self, object_name: str, count: int, *, seed: int | None = None,
                  spread: timedelta | None = None, **fixed: Any) -> list[str]:
@@ -271,6 +277,30 @@ class SimulatedOrg:
         from .dataset import generate_records  # dataset builds on this module
 
         return generate_records(self, object_name, count, seed=seed, spread=spread, **fixed)
+
+    @contextmanager
+    def atomic(self) -> Iterator[Callable[[], None]]:
+        """Hold the org for a series of changes; the yielded function rolls them all back."""
+        with self._lock:
+            yield self.checkpoint()
+
+    def checkpoint(self) -> Callable[[], None]:
+        """A function that puts every record back as it is now (a composite's allOrNone rollback).
+
+        Cheap: tables are copied shallowly, the records themselves are shared (copy-on-write).
+        """
+        with self._lock:
+            tables = {name: dict(table) for name, table in self._tables.items()}
+            recycle_bin, counters = self._bin.copy(), dict(self._counters)
+
+        def restore() -> None:
+            with self._lock:
+                for name, table in self._tables.items():
+                    table.clear()
+                    table.update(tables.get(name, {}))
+                self._bin, self._counters = recycle_bin, counters
+
+        return restore
 
     # ----- daily API usage -----------------------------------------------------------
 
@@ -305,14 +335,11 @@ class SimulatedOrg:
             "CreatedDate": ORG_CREATED, "LastModifiedDate": ORG_CREATED, "SystemModstamp": ORG_CREATED,
         }
 
-    def _defaults(self, obj: ObjectDef, now: datetime) -> dict[str, Any]:
+    def _defaults(self, obj: ObjectDef) -> dict[str, Any]:
         defaults: dict[str, Any] = {}
         for fld in obj.fields.values():
             if fld.type == "boolean" and fld.defaulted_on_create:
                 defaults[fld.name] = obj.name == "User" and fld.name == "IsActive"
-        for name in _AUDIT_FIELDS:
-            if obj.field(name):
-                defaults[name] = now
         for name in ("OwnerId", "CreatedById", "LastModifiedById"):
             if obj.field(name):
                 defaults[name] = self._default_owner
@@ -320,15 +347,75 @@ class SimulatedOrg:
             defaults["Status"] = catalog.LEAD_STATUSES[0]
         return defaults
 
+    def _stamp_new(self, record: dict[str, Any], values: Mapping[str, Any], audit: tuple[str, ...],
+                   fresh: Iterator[datetime]) -> None:
+        given = [values[name] for name in audit if values.get(name) is not None]
+        if not given:
+            stamp = next(fresh)
+            for name in audit:
+                record[name] = stamp
+            return
+        latest, earliest = max(given), min(given)
+        self.stamps.note(latest)
+        for name in audit:
+            if values.get(name) is None:
+                record[name] = earliest if name == "CreatedDate" else latest
+
+    def _write(self, obj: ObjectDef, record_id: str, changes: dict[str, Any], *, touch: bool) -> dict[str, Any]:
+        with self._lock:
+            table = self._tables[obj.name]
+            current = table[self._resolve_id(obj, record_id)]
+            record = {**current, **changes}
+            for name in _AUDIT_FIELDS:
+                if changes.get(name) is not None:
+                    self.stamps.note(changes[name])
+            stamped = [name for name in ("LastModifiedDate", "SystemModstamp")
+                       if touch and name not in changes and obj.field(name) is not None]
+            if stamped:
+                stamp = self.stamps.next()
+                for name in stamped:
+                    record[name] = stamp
+            derive = catalog.deriver(obj.name)
+            if derive is not None:
+                derive(record)
+            stored = {key: value for key, value in record.items() if value is not None}
+            table[current["Id"]] = stored
+            return stored
+
+    def _deletable(self, object_name: str) -> ObjectDef:
+        obj = self.object(object_name)
+        if obj.field("IsDeleted") is None or not obj.deletable:
+            raise ValueError(f"{obj.name} records cannot be deleted")
+        return obj
+
+    def _purge_expired(self) -> None:
+        # The recycle bin empties itself: records deleted over 15 days ago vanish for good.
+        for name, record_id in self._bin.expired(self.clock.now()):
+            self._tables[name].pop(record_id, None)
+            self._bin.take(name, record_id)
+
     def _converted(self, obj: ObjectDef, values: Mapping[str, Any]) -> dict[str, Any]:
-        converted: dict[str, Any] = {}
-        for name, value in values.items():
-            fld = obj.field(name)
-            if fld is None:
-                raise KeyError(f"No such column '{name}' on sobject of type {obj.name}")
-            if fld.is_compound or fld.formula is not None:
-                raise ValueError(f"{obj.name}.{fld.name} is computed and cannot be set")
-            converted[fld.name] = coerce(fld, value)
+        return self._row_converter(obj)(values)
+
+    @staticmethod
+    def _row_converter(obj: ObjectDef) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+        """Converts given values to stored ones; field lookups are cached for a batch of rows."""
+        resolved: dict[str, tuple[str, Callable[[Any], Any]]] = {}  # given name -> (API name, coercer)
+
+        def converted(values: Mapping[str, Any]) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for name, value in values.items():
+                target = resolved.get(name)
+                if target is None:
+                    fld = obj.field(name)
+                    if fld is None:
+                        raise KeyError(f"No such column '{name}' on sobject of type {obj.name}")
+                    if fld.is_compound or fld.formula is not None:
+                        raise ValueError(f"{obj.name}.{fld.name} is computed and cannot be set")
+                    target = resolved[name] = (fld.name, coercer(fld))
+                out[target[0]] = None if value is None else target[1](value)
+            return out
+
         return converted
 
     def _next_id(self, obj: ObjectDef) -> str:
@@ -344,56 +431,6 @@ class SimulatedOrg:
             if len(record_id) in (15, 18) and same_id(stored, record_id):
                 return stored
         raise UnknownRecordError(f"no {obj.name} with id {record_id!r} in {self.name}")
-
-    def _field_key(self, object_name: str, field_name: str) -> str:
-        obj = self.object(object_name)
-        fld = obj.field(field_name)
-        if fld is None:
-            raise KeyError(f"{obj.name} has no field {field_name!r}")
-        return f"{obj.name.lower()}.{fld.name.lower()}"
-
-    def _users_named(self, username: str | None) -> list[SimulatedUser]:
-        return list(self.users.values()) if username is None else [self.user(username)]
-
-
-class OrgRegistry:
-    """The orgs of a simulator, by id, with lookups across them for logins and sessions."""
-
-    def __init__(self, orgs: Iterable[SimulatedOrg] = ()) -> None:
-        self._lock = threading.Lock()
-        self._orgs: dict[str, SimulatedOrg] = {}
-        for org in orgs:
-            self.add(org)
-
-    def add(self, org: SimulatedOrg) -> SimulatedOrg:
-        """Register an org; its number (and so its id) must be unique."""
-        with self._lock:
-            if org.org_id in self._orgs:
-                raise ValueError(f"an org with id {org.org_id} exists: give a different org_number")
-            self._orgs[org.org_id] = org
-        return org
-
-    def get(self, org_id: str) -> SimulatedOrg | None:
-        """An org by id."""
-        with self._lock:
-            return self._orgs.get(org_id)
-
-    def next_number(self) -> int:
-        """A free org number."""
-        with self._lock:
-            return max((org.org_number for org in self._orgs.values()), default=0) + 1
-
-    def __iter__(self) -> Iterator[SimulatedOrg]:
-        with self._lock:
-            return iter(list(self._orgs.values()))
-
-    def find_user(self, username: str) -> tuple[SimulatedOrg, SimulatedUser] | None:
-        """The org and user of a username (usernames are unique across all orgs)."""
-        for org in self:
-            user = org.users.get(username.lower())
-            if user is not None:
-                return org, user
-        return None
 
 
 def _default_host(name: str, is_sandbox: bool) -> str:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .ids import QUERY_LOCATOR_PREFIX, random_id
-from .query_engine import BoundQuery, Record, bind, execute, record_json
+from .query_engine import BoundQuery, Record, bind, execute
+from .render import json_records
 from .soql import SoqlError
 from .wire import ApiError, Response, RestContext
 
@@ -91,7 +92,7 @@ class QueryResource:
         else:
             self._keep(cursor)
             page["nextRecordsUrl"] = f"/services/data/v{ctx.version}/query/{cursor.locator}-{end}"
-        page["records"] = [record_json(cursor.query, row, ctx.version) for row in cursor.rows[position:end]]
+        page["records"] = json_records(cursor.query, cursor.rows[position:end], ctx.version)
         return Response.json(page)
 
     def _keep(self, cursor: _Cursor) -> None:

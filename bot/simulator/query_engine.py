@@ -19,7 +19,7 @@ from .org import SimulatedOrg
 from .schema import NUMBER_TYPES, STRING_TYPES, FieldDef, ObjectDef
 from .soql import (BoolOp, Comparison, Condition, FieldRef, Literal, Not, SelectQuery, SoqlError,
                    UnsupportedSoql, parse)
-from .values import compound_value, to_json
+from .values import compound_value
 
 Record = Mapping[str, Any]
 Accessor = Callable[[Record], Any]
@@ -91,19 +91,6 @@ def execute(org: SimulatedOrg, query: BoundQuery, *, include_deleted: bool) -> l
     start = query.parsed.offset or 0
     stop = None if query.parsed.limit is None else start + query.parsed.limit
     return list(rows[start:stop])
-
-
-def record_json(query: BoundQuery, record: Record, version: str) -> dict[str, Any]:
-    """One record of a REST query answer: ``attributes`` then every selected field, nulls included."""
-    base = f"/services/data/v{version}/sobjects/{query.obj.name}/{record['Id']}"
-    out: dict[str, Any] = {"attributes": {"type": query.obj.name, "url": base}}
-    for fld, value_of in zip(query.fields, query.accessors):
-        value = value_of(record)
-        if fld.type == "base64" and value is not None:
-            out[fld.name] = f"{base}/{fld.name}"  # REST never inlines blobs: it links to them
-        else:
-            out[fld.name] = to_json(value)
-    return out
 
 
 def accessor(org: SimulatedOrg, fld: FieldDef) -> Accessor:

@@ -1,19 +1,23 @@
 """The per-object REST resources: describe, records (read, create, update, delete),
-blobs, and the replication resources ``updated/`` and ``deleted/``."""
+blobs, and the replication resources ``updated/`` and ``deleted/``.
+
+``describe`` carries ``Last-Modified`` (the object's last metadata change) and answers
+``304 Not Modified`` without a body when ``If-Modified-Since`` is at or after it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from .metadata import http_date, parse_http_date
 from .org import ORG_CREATED, UnknownRecordError
-from .query_engine import bind, execute, record_json
+from .query_engine import bind, execute
+from .recycle_bin import RETENTION as DELETED_RETENTION
+from .render import json_records
 from .schema import ObjectDef
 from .values import coerce, format_datetime, parse_datetime
 from .wire import ApiError, Response, RestContext, method_not_allowed, not_found
-
-# How long deleted records stay listed by the ``deleted`` resource (the recycle bin).
-DELETED_RETENTION = timedelta(days=15)
 
 
 def object_resource(ctx: RestContext, obj: ObjectDef, rest: list[str]) -> Response:
@@ -29,7 +33,7 @@ def object_resource(ctx: RestContext, obj: ObjectDef, rest: list[str]) -> Respon
     if rest == ["describe"]:
         if method != "GET":
             raise method_not_allowed(method, "GET, HEAD")
-        return Response.json(obj.describe(ctx.version, ctx.hidden(obj.name)))
+        return describe(ctx, obj)
     if rest[0] in ("updated", "deleted") and len(rest) == 1:
         if method != "GET":
             raise method_not_allowed(method, "GET, HEAD")
@@ -47,6 +51,18 @@ def object_resource(ctx: RestContext, obj: ObjectDef, rest: list[str]) -> Respon
     raise not_found()
 
 
+def describe(ctx: RestContext, obj: ObjectDef) -> Response:
+    """``GET sobjects/<Obj>/describe``, conditional on ``If-Modified-Since``."""
+    modified = ctx.org.metadata_modified(obj.name)
+    since = parse_http_date(ctx.request.header("if-modified-since"))
+    if since is not None and since >= modified:
+        response = Response(304)
+    else:
+        response = Response.json(obj.describe(ctx.version, ctx.hidden(obj.name)))
+    response.headers["Last-Modified"] = http_date(modified)
+    return response
+
+
 def read(ctx: RestContext, obj: ObjectDef, record_id: str) -> Response:
     """``GET sobjects/<Obj>/<id>[?fields=a,b]``: every visible field, or those asked for."""
     requested = ctx.request.params().get("fields")
@@ -54,7 +70,7 @@ def read(ctx: RestContext, obj: ObjectDef, record_id: str) -> Response:
     names = requested.split(",") if requested else [f.name for f in obj.visible_fields(hidden)]
     stored = _stored(ctx, obj, record_id)
     query = bind(ctx.org, f"SELECT {', '.join(names)} FROM {obj.name}", ctx.hidden)
-    return Response.json(record_json(query, stored, ctx.version))
+    return Response.json(json_records(query, [stored], ctx.version)[0])
 
 
 def blob(ctx: RestContext, obj: ObjectDef, record_id: str, field_name: str) -> Response:
@@ -85,7 +101,9 @@ def create(ctx: RestContext, obj: ObjectDef) -> Response:
         if obj.field(name) is not None:
             values[name] = ctx.user.user_id
     record_id = ctx.org.create(obj.name, values)
-    return Response.json({"id": record_id, "success": True, "errors": []}, status=201)
+    response = Response.json({"id": record_id, "success": True, "errors": []}, status=201)
+    response.headers["Location"] = f"/services/data/v{ctx.version}/sobjects/{obj.name}/{record_id}"
+    return response
 
 
 def update(ctx: RestContext, obj: ObjectDef, record_id: str) -> Response:

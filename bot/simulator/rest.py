@@ -7,6 +7,8 @@ simple-salesforce log in again and retry. Each authenticated request counts as o
 against the org's daily API requests (errors included, as in Salesforce) and its
 answer carries ``Sforce-Limit-Info: api-usage=N/MAX``; once the allowance is used
 up, requests get 403 REQUEST_LIMIT_EXCEEDED "TotalRequests Limit exceeded.".
+A ``composite`` request counts once for all its subrequests, a ``composite/batch``
+once per subrequest (see :mod:`composite`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .bulk import DAILY_QUERY_JOBS_MAX, BulkQueryJobs
+from .composite import CompositeResource
 from .faults import FaultSwitches
-from .org import OrgRegistry, SimulatedOrg
+from .org import SimulatedOrg
+from .registry import OrgRegistry
 from .query_api import QueryResource
 from .records_api import object_resource
 from .sessions import SessionStore
@@ -40,12 +44,15 @@ class RestApi:
     """Answers every ``/services/data/...`` request."""
 
     def __init__(self, orgs: OrgRegistry, sessions: SessionStore, faults: FaultSwitches, *,
-                 bulk_polls_to_complete: int = 1) -> None:
+                 bulk_polls_to_complete: int = 2) -> None:
         self._orgs = orgs
         self._sessions = sessions
         self._faults = faults
         self.queries = QueryResource()
         self.bulk = BulkQueryJobs(faults, polls_to_complete=bulk_polls_to_complete)
+        self.composite = CompositeResource(self.answer)
+        # False: ``composite`` answers 404, as an org or a proxy refusing it would.
+        self.composite_enabled = True
 
     def handle(self, request: Request, version: str | None, segments: list[str]) -> RestOutcome:
         """Answer one request; ``version`` is None for ``/services/data/`` itself."""
@@ -66,15 +73,21 @@ class RestApi:
         if usage is None:
             refusal = ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
             return RestOutcome(refusal.to_response(), ctx.user.username)
-        try:
-            response = self._dispatch(ctx, segments)
-        except SoqlError as exc:
-            response = ApiError(400, exc.code, exc.message).to_response()
-        except ApiError as exc:
-            response = exc.to_response()
+        response = self.answer(ctx, segments)
         used, maximum = usage
-        response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{maximum}"
+        # A composite batch counts its subrequests itself and reports the usage after them.
+        response.headers.setdefault("Sforce-Limit-Info", f"api-usage={used}/{maximum}")
         return RestOutcome(response, ctx.user.username, counted=True)
+
+    def answer(self, ctx: RestContext, segments: list[str]) -> Response:
+        """Answer an authenticated request already counted toward the limits (a request on
+        its own, or a subrequest of a composite): the one request path of the REST API."""
+        try:
+            return self._dispatch(ctx, segments)
+        except SoqlError as exc:
+            return ApiError(400, exc.code, exc.message).to_response()
+        except ApiError as exc:
+            return exc.to_response()
 
     def _authenticate(self, request: Request, version: str) -> RestContext:
         expired = ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
@@ -95,7 +108,7 @@ class RestApi:
         method = ctx.request.method
         if not segments and method == "GET":
             base = f"/services/data/v{ctx.version}"
-            resources = ("sobjects", "query", "queryAll", "limits", "jobs")
+            resources = ("sobjects", "query", "queryAll", "limits", "jobs", "composite")
             return Response.json({name: f"{base}/{name}" for name in resources})
         head, rest = (segments[0], segments[1:]) if segments else ("", [])
         if head == "sobjects":
@@ -118,6 +131,8 @@ class RestApi:
             if method != "GET":
                 raise method_not_allowed(method, "GET, HEAD")
             return Response.json(self._limits(ctx.org))
+        if head == "composite" and self.composite_enabled and rest[:1] != ["sobjects"]:
+            return self.composite.handle(ctx, rest)
         if head == "jobs" and rest[:1] == ["query"]:
             return self.bulk.handle(ctx, rest[1:])
         if head == "jobs" and rest[:1] == ["ingest"]:

@@ -147,12 +147,21 @@ class ObjectDef:
         return self._by_lower.get(name.lower())
 
     def add_field(self, definition: FieldDef) -> None:
-        """Add (or replace) a field."""
+        """Add a field, or replace the one of that name where it stands in describe order."""
         existing = self.field(definition.name)
-        if existing is not None:
+        if existing is not None and existing.name != definition.name:
             del self.fields[existing.name]
         self.fields[definition.name] = definition
         self._by_lower[definition.name.lower()] = definition
+
+    def remove_field(self, name: str) -> FieldDef:
+        """Remove a field; ``KeyError`` when there is none of that name."""
+        existing = self.field(name)
+        if existing is None:
+            raise KeyError(f"{self.name} has no field {name!r}")
+        del self.fields[existing.name]
+        del self._by_lower[existing.name.lower()]
+        return existing
 
     def visible_fields(self, hidden: frozenset[str] = frozenset()) -> Iterator[FieldDef]:
         """The fields in describe order, without those hidden (lower-case names)."""

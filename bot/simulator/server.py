@@ -12,6 +12,9 @@ Clients reach it through a transport that sends every ``https://`` request to
 :attr:`SalesforceSimulator.url` and puts the host it meant in ``X-Forwarded-Host``
 (see ``SYNCBOT_SALESFORCE_URL``); that host decides which login server (production
 or sandbox) or which org instance a request is for.
+
+Each request is answered in this order: ``latency``, request hooks, armed session
+expiries, then the endpoint (SOAP login or the REST router); the request log records it.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .clock import SimClock
 from .dataset import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_SIZE, DEFAULT_USERNAME,
                       build_demo_org)
 from .faults import DEFAULT_BULK_FAILURE, FailureScope, FaultSwitches
-from .org import DEFAULT_API_DAILY_MAX, LOGIN_FAULTS, OrgRegistry, SimulatedOrg, SimulatedUser
+from .org import DEFAULT_API_DAILY_MAX, LOGIN_FAULTS, SimulatedOrg, SimulatedUser
+from .registry import OrgRegistry
 from .request_log import LOGGED_HEADERS, LoggedRequest, RequestLog
 from .rest import RestApi, RestOutcome
 from .sessions import SessionStore
@@ -44,19 +48,23 @@ logger = logging.getLogger(__name__)
 # The simulator starts refusing at 16,000 characters so that what passes here passes there.
 DEFAULT_MAX_URL_LENGTH = 16_000
 _HARD_URL_LIMIT = 16_384
+# Called with each request before it is answered (see add_request_hook).
+RequestHook = Callable[[Request], None]
 _SOAP_PATH = re.compile(r"^/services/Soap/u/(\d+\.\d+)/?$")
 _REST_PATH = re.compile(r"^/services/data(?:/v(\d+\.\d+))?(/.*)?$")
 
 
 class SalesforceSimulator:
-    """A local Salesforce: SOAP login, REST (describe, query, limits, records, replication)
-    and Bulk API 2.0 queries for one or more simulated orgs, with fault switches for tests.
+    """A local Salesforce: SOAP login, REST (describe, query, limits, records, replication,
+    composite) and Bulk API 2.0 queries for one or more simulated orgs, with fault switches
+    and request hooks for tests. Every request takes the one path of :meth:`handle`.
 
     Without ``orgs`` it holds one production org, "Acme Corp", whose user
     ``sync@acme.example`` (:data:`DEFAULT_PASSWORD`, :data:`DEFAULT_SECURITY_TOKEN`) can log
     in, seeded with the deterministic demo dataset (``seed``, ``size``) and allowed
     ``api_daily_max`` API requests a day. All orgs share the simulator's :attr:`clock`;
-    Bulk 2.0 query jobs complete on their ``bulk_polls_to_complete``-th poll; request
+    Bulk 2.0 query jobs complete on their ``bulk_polls_to_complete``-th poll (the 2nd:
+    the first says InProgress) and not before ``bulk_min_seconds`` of real time; request
     URLs longer than ``max_url_length`` are refused as by Salesforce's edge servers.
     """
 
@@ -70,7 +78,8 @@ class SalesforceSimulator:
         size: int = DEFAULT_SIZE,
         clock: SimClock | None = None,
         api_daily_max: int = DEFAULT_API_DAILY_MAX,
-        bulk_polls_to_complete: int = 1,
+        bulk_polls_to_complete: int = 2,
+        bulk_min_seconds: float = 0.0,
         max_url_length: int = DEFAULT_MAX_URL_LENGTH,
         request_log_capacity: int = 10_000,
     ) -> None:
@@ -82,9 +91,12 @@ class SalesforceSimulator:
         self.max_url_length = max_url_length
         # Seconds every request waits before it is answered (a slow Salesforce).
         self.latency = 0.0
+        self._hooks: list[RequestHook] = []
+        self._hooks_lock = threading.Lock()
         self._login = LoginService(self.orgs, self.sessions, self.faults)
         self._rest = RestApi(self.orgs, self.sessions, self.faults,
                              bulk_polls_to_complete=bulk_polls_to_complete)
+        self._rest.bulk.min_seconds = bulk_min_seconds
         self._address = (host, port)
         self._server: _HttpServer | None = None
         self._thread: threading.Thread | None = None
@@ -190,6 +202,13 @@ class SalesforceSimulator:
         """End all sessions (or one user's): the next REST call gets 401 INVALID_SESSION_ID."""
         return self.sessions.expire_all() if username is None else self.sessions.expire_user(username)
 
+    def expire_sessions_after(self, requests: int, *, path_contains: str | None = None) -> None:
+        """The ``requests``-th request from now (counting only those whose path contains
+        ``path_contains``, e.g. ``"/results"``) first ends every session: it and the ones
+        after it get 401 INVALID_SESSION_ID until the client logs in again. ``1`` is the
+        very next one. For sessions running out in the middle of a Bulk load."""
+        self.faults.expire_sessions_after(requests, path_contains)
+
     def fail_next_requests(self, count: int = 1, *, status: int = 503, error_code: str = "SERVER_UNAVAILABLE",
                            message: str = "Server temporarily unavailable. Please try again later.",
                            scope: FailureScope = "rest") -> None:
@@ -211,8 +230,43 @@ class SalesforceSimulator:
         self.find_user(username)[1].login_fault = code
 
     def clear_faults(self) -> None:
-        """Drop pending injected failures and switches (login faults stay with their users)."""
+        """Drop pending injected failures, session countdowns and switches (login faults stay
+        with their users; request hooks and ``composite_enabled`` stay as they are)."""
         self.faults.clear()
+
+    @property
+    def composite_enabled(self) -> bool:
+        """Whether ``composite`` and ``composite/batch`` are served; when False they answer
+        404 NOT_FOUND, as an org or a proxy refusing them would (to test a client's fallback)."""
+        return self._rest.composite_enabled
+
+    @composite_enabled.setter
+    def composite_enabled(self, enabled: bool) -> None:
+        self._rest.composite_enabled = enabled
+
+    @property
+    def bulk_min_seconds(self) -> float:
+        """Real seconds a Bulk 2.0 query job runs at least before it can report JobComplete."""
+        return self._rest.bulk.min_seconds
+
+    @bulk_min_seconds.setter
+    def bulk_min_seconds(self, seconds: float) -> None:
+        self._rest.bulk.min_seconds = max(0.0, seconds)
+
+    # ----- request hooks -------------------------------------------------------------
+
+    def add_request_hook(self, hook: RequestHook) -> RequestHook:
+        """Call ``hook(request)`` before each request is answered (after ``latency``), e.g. to
+        change records while a load runs; returns the hook. An exception in it fails the
+        request with a 500, so a broken hook does not go unnoticed."""
+        with self._hooks_lock:
+            self._hooks.append(hook)
+        return hook
+
+    def remove_request_hook(self, hook: RequestHook) -> None:
+        """Stop calling a hook added with :meth:`add_request_hook`."""
+        with self._hooks_lock:
+            self._hooks.remove(hook)
 
     @property
     def bulk_polls_to_complete(self) -> int:
@@ -230,6 +284,12 @@ class SalesforceSimulator:
         if self.latency > 0:
             # A slow network or a busy org: every answer takes this long.
             time.sleep(self.latency)
+        with self._hooks_lock:
+            hooks = list(self._hooks)
+        for hook in hooks:
+            hook(request)
+        if self.faults.sessions_expire_now(request.path):
+            self.sessions.expire_all()
         username: str | None = None
         counted = False
         target = request.path + (f"?{request.query_string}" if request.query_string else "")
@@ -334,10 +394,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", response.content_type)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        if response.status != 204:
+        # 204 and 304 have no body, so no length either (a 304 must not even announce one).
+        bodyless = response.status in (204, 304)
+        if not bodyless:
             self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if self.command != "HEAD" and response.status != 204:
+        if self.command != "HEAD" and not bodyless:
             self.wfile.write(response.body)
 
     def _body(self) -> bytes:

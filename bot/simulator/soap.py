@@ -14,7 +14,8 @@ import re
 from html import escape
 
 from .faults import FaultSwitches
-from .org import OrgRegistry, SimulatedOrg, SimulatedUser
+from .org import SimulatedOrg, SimulatedUser
+from .registry import OrgRegistry
 from .sessions import SessionStore
 from .wire import ApiError, Request, Response
 

@@ -2,8 +2,9 @@
 
 The org stores native Python values (aware UTC ``datetime`` to the millisecond,
 ``date``, ``bool``, ``int``, ``float``, ``str``, ``bytes`` for base64) and leaves
-nulls out of the record dict. Compound fields (address, location) are never
-stored: they are assembled from their component fields when read.
+nulls out of the record dict; blank text is null, as in Salesforce. Compound fields
+(address, location) are never stored: they are assembled from their components when read.
+Page-sized output is rendered column by column in :mod:`render`, to the same rules.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import base64
 import binascii
 import re
 from datetime import date, datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .clock import utc_millis
 from .schema import NUMBER_TYPES, STRING_TYPES, FieldDef
@@ -53,8 +54,7 @@ def parse_date(text: str) -> date:
 
 def format_datetime(moment: datetime) -> str:
     """The REST form: ``2024-01-02T03:04:05.000+0000``."""
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "+0000"
 
 
 def format_datetime_csv(moment: datetime) -> str:
@@ -103,8 +103,31 @@ def coerce(fld: FieldDef, value: Any) -> Any:
         text = _require_str(fld, value)
         if fld.length and len(text) > fld.length and kind not in ("id", "reference"):
             raise ValueError(f"{fld.name}: data value too large (max length={fld.length})")
-        return text
+        return text or None  # Salesforce stores blank text as null
     raise ValueError(f"{fld.name} ({kind}) cannot be set directly")
+
+
+def coercer(fld: FieldDef) -> Callable[[Any], Any]:
+    """:func:`coerce` for one field, with a fast path for values that already have the stored
+    type (what bulk generation passes); anything else goes through :func:`coerce` itself."""
+    kind, limit = fld.type, fld.length
+
+    def slow(value: Any) -> Any:
+        return coerce(fld, value)
+
+    if kind in STRING_TYPES and kind not in ("id", "reference"):
+        def text(value: Any) -> Any:
+            if type(value) is str and value and (not limit or len(value) <= limit):
+                return value
+            return coerce(fld, value)
+        return text
+    if kind in NUMBER_TYPES and kind not in ("int", "long"):
+        return lambda value: value if type(value) is float else coerce(fld, value)
+    if kind in ("int", "long"):
+        return lambda value: value if type(value) is int else coerce(fld, value)
+    if kind == "boolean":
+        return lambda value: value if value is True or value is False else coerce(fld, value)
+    return slow
 
 
 def to_json(value: Any) -> Any:
@@ -159,3 +182,35 @@ def _require_str(fld: FieldDef, value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{fld.name} takes text, not {value!r}")
     return value
+
+
+def convert(fld: FieldDef, value: Any) -> Any:
+    """A stored value carried over to a field whose type or length changed, or None when it
+    cannot be (Salesforce warns that such a change loses data; the simulator drops it).
+
+    Text that reads as the new type is parsed (``"42"`` for a number, ``"true"`` for a
+    checkbox, ISO dates); a value becoming text takes its CSV form; text too long for a
+    shorter field is cut to the new length.
+    """
+    if value is None or fld.is_compound or fld.formula is not None:
+        return None
+    kind = fld.type
+    if kind in STRING_TYPES or kind == "time":
+        text = value if isinstance(value, str) else to_csv(value)
+        return (text[: fld.length] if fld.length and kind not in ("id", "reference") else text) or None
+    try:
+        return coerce(fld, value)
+    except (TypeError, ValueError):
+        pass
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        if kind in NUMBER_TYPES:
+            number = float(text)
+            return coerce(fld, int(number) if kind in ("int", "long") and number.is_integer() else number)
+        if kind == "boolean":
+            return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
+        return coerce(fld, text)
+    except (TypeError, ValueError):
+        return None

@@ -59,5 +59,5 @@ def login(session: requests.Session) -> Callable[..., Salesforce]:
 
 
 @pytest.fixture
-def sf(login: LoginFn) -> Salesforce:
+def sf(login: Callable[..., Salesforce]) -> Salesforce:
     return login()

@@ -119,9 +119,11 @@ def test_generate_many_records_fast(clock: SimClock, now: datetime) -> None:
     org.generate("CampaignMember", 500)
     assert time.perf_counter() - started < 10  # about 0.3 s on a laptop
     assert len(ids) == len(set(ids)) == 10_000
-    assert {org.get("Lead", ids[0])["SystemModstamp"], org.get("Lead", ids[-1])["SystemModstamp"]} == {now}
+    stamps = [org.get("Lead", lead)["SystemModstamp"] for lead in ids]
+    assert stamps[0] == now and stamps == sorted(set(stamps))  # distinct, in row order
     contacts = org.records("Contact")[-2000:]
-    assert contacts[0]["SystemModstamp"] < contacts[-1]["SystemModstamp"] == now
+    spread = [row["SystemModstamp"] for row in contacts]
+    assert spread == sorted(set(spread)) and spread[0] > now - timedelta(days=30) and spread[-1] == now
     accounts = set(org.ids("Account"))
     assert all(row["AccountId"] in accounts for row in contacts)
     with pytest.raises(ValueError):
@@ -168,8 +170,18 @@ def test_simulate_activity(clock: SimClock, now: datetime) -> None:
     changes = simulate_activity(org, seed=7, creates=2, updates=4, deletes=1)
     assert [len(changes[kind]) for kind in ("created", "updated", "deleted")] == [2, 4, 1]
     later = now + timedelta(hours=1)
+    stamps = []
     for record_id in changes["updated"]:
         kind = "Contact" if record_id.startswith("003") else "Opportunity"
-        assert org.get(kind, record_id)["SystemModstamp"] == later
+        stamps.append(org.get(kind, record_id)["SystemModstamp"])
+    assert later < min(stamps) and len(set(stamps)) == 4  # each change its own stamp, after the creates
     assert org.get("Lead", changes["deleted"][0])["IsDeleted"] is True
-    assert all(org.get("Lead", lead)["CreatedDate"] == later for lead in changes["created"])
+    created = [org.get("Lead", lead)["CreatedDate"] for lead in changes["created"]]
+    assert created == [later, later + timedelta(milliseconds=1)]
+
+
+def test_blank_text_is_null(sim: SalesforceSimulator, sf: Salesforce) -> None:
+    lead = sim.org.create("Lead", LastName="Blank", Company="Co", Title="", Email="b@x.example")
+    assert "Title" not in sim.org.get("Lead", lead)
+    sf.Lead.update(lead, {"Email": ""})  # clearing a field over REST, as Salesforce stores it
+    assert sf.Lead.get(lead)["Email"] is None and "Email" not in sim.org.get("Lead", lead)
