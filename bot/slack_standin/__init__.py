@@ -2,6 +2,8 @@
 
 - :class:`SlackWebApiStandIn` answers the bot's Web API calls (``SLACK_API_URL``)
   and response_url posts, records them, and fails on demand.
+- ``files_upload_v2`` works against it: the stand-in hands out upload URLs on
+  itself and keeps every uploaded file (:meth:`SlackWebApiStandIn.uploaded_files`).
 - :class:`SlackRequestSender` plays Slack's side of the conversation: signed
   slash commands, button clicks, modal submissions and events posted to the
   app's ``/slack/events``.
@@ -17,6 +19,7 @@ Used by ``syncbot demo`` to run the product offline and by the end-to-end tests:
         sender.view_submission("sync_credentials", state_values({...}), opened_view=modal)
 """
 
+from .files import UploadedFile
 from .payloads import checkboxes_value, plain_text_value, state_values
 from .records import RecordedCall, ResponsePost
 from .signed_requests import SlackRequestSender, Signing, ack_text
@@ -31,6 +34,7 @@ __all__ = [
     "Signing",
     "SlackRequestSender",
     "SlackWebApiStandIn",
+    "UploadedFile",
     "WorkspaceIdentity",
     "ack_text",
     "checkboxes_value",

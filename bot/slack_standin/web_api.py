@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from .answers import DEFAULT_TRIGGER_ID_TTL, WebApiAnswers, error
 from .faults import FaultPlan
+from .files import FileStore, UploadedFile
 from .ids import IdMinter
 from .records import RecordedCall, Recorder, ResponsePost
 from .request_parsing import parse_api_call, parse_json_object
@@ -30,7 +31,7 @@ from .workspace import WorkspaceDirectory, WorkspaceIdentity, channel_object, us
 logger = logging.getLogger(__name__)
 
 DEFAULT_BOT_TOKEN = "xoxb-standin-0000-token"
-DEFAULT_SCOPES = ("chat:write", "commands", "users:read", "channels:read", "groups:read", "im:write")
+DEFAULT_SCOPES = ("chat:write", "commands", "users:read", "channels:read", "groups:read", "im:write", "files:write")
 
 # Methods Slack serves without a bearer token (they authenticate otherwise).
 _UNAUTHENTICATED_METHODS = frozenset({"api.test", "oauth.access", "oauth.v2.access", "oauth.v2.exchange"})
@@ -62,10 +63,11 @@ class SlackWebApiStandIn:
         self._host = host
         self._port = port
         self._accepted_tokens = {token}
-        self._scopes = ",".join(scopes)
+        self._scopes = set(scopes)
         self._ids = IdMinter()
         self._directory = WorkspaceDirectory(self.identity)
         self._answers = WebApiAnswers(self.identity, self._directory, self._ids, trigger_id_ttl=trigger_id_ttl)
+        self._files = FileStore(self.identity, self._directory, self._ids, base_url=lambda: self.base_url)
         self._faults = FaultPlan()
         self._calls: Recorder[RecordedCall] = Recorder("Web API calls")
         self._responses: Recorder[ResponsePost] = Recorder("response_url posts")
@@ -167,6 +169,14 @@ class SlackWebApiStandIn:
         """The channel ``conversations.info`` would return for ``channel_id``, or None."""
         return self._directory.channel(channel_id)
 
+    def grant_scope(self, scope: str) -> None:
+        """Give the bot token one more scope (as reinstalling the app with it would)."""
+        self._scopes.add(scope)
+
+    def revoke_scope(self, scope: str) -> None:
+        """Take a scope away: methods needing it answer ``missing_scope`` (e.g. ``files:write``)."""
+        self._scopes.discard(scope)
+
     # -- fault switches -------------------------------------------------------------
 
     def fail_method(self, method: str, error: str = "channel_not_found", times: int | None = 1) -> None:
@@ -195,6 +205,10 @@ class SlackWebApiStandIn:
         """Forget recorded calls and response_url posts (configuration and faults stay)."""
         self._calls.clear()
         self._responses.clear()
+
+    def uploaded_files(self) -> list[UploadedFile]:
+        """Files whose upload was completed (``files_upload_v2``), in order, deleted ones included."""
+        return self._files.files()
 
     def wait_for(
         self, method: str, predicate: Callable[[RecordedCall], bool] | None = None, timeout: float = 5.0
@@ -252,7 +266,9 @@ class SlackWebApiStandIn:
         fault = self._faults.take(method)
         if fault is not None:
             return _Reply(fault.status, dict(fault.body), fault.headers)
-        return _Reply(200, self._answers.answer(method, args), {"x-oauth-scopes": self._scopes})
+        headers = {"x-oauth-scopes": ",".join(sorted(self._scopes))}
+        answer = self._files.answer(method, args, frozenset(self._scopes)) or self._files.check_blocks(method, args)
+        return _Reply(200, answer or self._answers.answer(method, args), headers)
 
     def _handle_response_post(self, url_id: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         try:
@@ -308,6 +324,9 @@ class _StandInRequestHandler(BaseHTTPRequestHandler):
                 method = split.path[len("/api/") :]
                 reply = standin._handle_api_call(method, self.command, split.query, body, headers)
                 self._send(reply.status, json.dumps(reply.body), "application/json; charset=utf-8", reply.headers)
+            elif split.path.startswith("/upload/") and self.command == "POST":
+                status, text = standin._files.receive_upload(split.path[len("/upload/") :], body)
+                self._send(status, text, "text/plain; charset=utf-8")
             elif split.path.startswith("/response/") and self.command == "POST":
                 status, text = standin._handle_response_post(split.path[len("/response/") :], body, headers)
                 self._send(status, text, "text/plain; charset=utf-8")
