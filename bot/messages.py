@@ -256,5 +256,17 @@ class _Messages:
     home_step_todo: Final = ":white_circle: {label}"
     home_state: Final = "*Sync state:* {state}"
 
+    # --- files, duplicates and the App Home dashboard ------------------------------
+    file_attached: Final = "The full list is attached below as `{filename}`."
+    file_sent_privately: Final = (
+        "I can't post files in this conversation, so I sent `{filename}` to you in a direct message."
+    )
+    file_missing_scope: Final = (
+        "I couldn't attach `{filename}`: syncbot lacks Slack's `files:write` permission. An admin can add "
+        "it to the app (see `manifest.yml`) and reinstall it."
+    )
+    file_upload_failed: Final = "I couldn't attach `{filename}` (Slack said `{error}`). Try again in a minute."
+    errors_csv_title: Final = "syncbot sync errors"
+
 
 MSG: Final = _Messages()
