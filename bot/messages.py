@@ -267,6 +267,32 @@ class _Messages:
     )
     file_upload_failed: Final = "I couldn't attach `{filename}` (Slack said `{error}`). Try again in a minute."
     errors_csv_title: Final = "syncbot sync errors"
+    duplicates_not_started: Final = (
+        "Duplicates are looked for in the synced Leads and Contacts, and the sync isn't started yet. "
+        "Next setup step: `/sync {step}`."
+    )
+    duplicates_before_first_sync: Final = (
+        "The first sync cycle hasn't finished yet, so the tables are not complete. "
+        "Try again once `/sync status` says Last Synced."
+    )
+    duplicates_no_email: Final = (
+        "Neither Leads nor Contacts are synced with their Email field, so there is nothing to compare."
+    )
+    duplicates_none: Final = "No duplicates: no two live records among {objects} share an email."
+    duplicates_header: Final = "*Duplicate people* — shared emails: *{emails}*, live records: *{records}*"
+    duplicates_count: Final = "{kind}: *{count}*"
+    duplicates_count_note: Final = (
+        "Emails are compared trimmed and ignoring case; an email shared by two Leads and a Contact "
+        "counts as Lead–Lead and as Lead–Contact."
+    )
+    duplicates_left_out: Final = "Not searched: {objects} (no synced table with an Email column)."
+    duplicates_group: Final = "`{email}` — {records}"
+    duplicates_record_link: Final = "{object} <{url}|{name}> `{id}`"
+    duplicates_record: Final = "{object} {name} `{id}`"
+    duplicates_no_name: Final = "(no name)"
+    duplicates_more: Final = "Showing the first {shown} of {total} shared emails."
+    duplicates_csv_title: Final = "syncbot duplicate people"
+    objects_and: Final = "{first} and {last}"
 
 
 MSG: Final = _Messages()
