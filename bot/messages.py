@@ -293,6 +293,43 @@ class _Messages:
     duplicates_more: Final = "Showing the first {shown} of {total} shared emails."
     duplicates_csv_title: Final = "syncbot duplicate people"
     objects_and: Final = "{first} and {last}"
+    home_dashboard_title: Final = "syncbot"
+    home_steps_short: Final = {
+        "credentials": "credentials",
+        "sync-fields": "tables",
+        "confirm-credentials": "org bound",
+        "start": "started",
+    }
+    home_setup_line: Final = "*Setup:* {steps}"
+    home_last_cycle: Final = (
+        "*Last cycle:* {when} · {trigger} · *{status}* · {written} written, {deleted} deleted in {duration}{error}"
+    )
+    home_no_cycle: Final = "*Last cycle:* none has finished yet."
+    home_rows_header: Final = "*Live rows per object*"
+    home_rows_line: Final = "`{table}` {object}: {rows}"
+    home_rows_none: Final = "No synced tables."
+    home_cycles_header: Final = (
+        "*Cycles in the last 24 hours:* {count} · failed: {failed} · records written: {written}"
+    )
+    home_cycles_none: Final = "*Cycles in the last 24 hours:* none finished yet."
+    home_spark_written: Final = "Records written `{line}` (most in one: {most})"
+    home_spark_seconds: Final = "Duration `{line}` (longest: {longest})"
+    home_spark_legend: Final = "{mark} marks a failed cycle."
+    home_chart_no_scope: Final = "Add Slack's `files:write` permission to the app to see this as a chart."
+    home_chart_unavailable: Final = "The chart could not be shown (Slack said `{error}`)."
+    home_errors_header: Final = "*Recent errors*"
+    home_more: Final = "More with `/sync status`, `/sync history`, `/sync errors` and `/sync duplicates`."
+    chart_title: Final = "Sync cycles, last 24 hours (UTC)"
+    chart_written_axis: Final = "records written"
+    chart_seconds_axis: Final = "seconds"
+    chart_failed_label: Final = "failed cycle"
+    chart_alt: Final = (
+        "Chart of {count} sync cycles in the last 24 hours: {written} records written, {failed} failed, "
+        "longest {longest}."
+    )
+    duration_seconds: Final = "{seconds} s"
+    duration_minutes: Final = "{minutes} min {seconds} s"
+    duration_hours: Final = "{hours} h {minutes} min"
 
 
 MSG: Final = _Messages()
