@@ -272,7 +272,7 @@ class _Messages:
         "Next setup step: `/sync {step}`."
     )
     duplicates_before_first_sync: Final = (
-        "The first sync cycle hasn't finished yet, so the tables are not complete. "
+        "No sync cycle has succeeded yet, so the tables are not complete. "
         "Try again once `/sync status` says Last Synced."
     )
     duplicates_no_email: Final = (

@@ -131,7 +131,7 @@ def test_clear_answers_before_there_is_data(bot: RunningBot) -> None:
     )
     build_people_tables(bot.services, objects=("Lead",), synced=False)
     assert bot.reply("duplicates", user_id=MEMBER) == (
-        "The first sync cycle hasn't finished yet, so the tables are not complete. "
+        "No sync cycle has succeeded yet, so the tables are not complete. "
         "Try again once `/sync status` says Last Synced."
     )
 
