@@ -410,6 +410,80 @@ class _Messages:
     channel_join_failed: Final = "I couldn't join #{name} (Slack said `{error}`). Nothing changed."
     channel_post_failed: Final = "I couldn't post to #{name} (Slack said `{error}`), so it isn't the alert channel."
     channel_slack_error: Final = "Slack answered `{error}`; nothing changed. Try again in a minute."
+    # --- files, duplicates and the App Home dashboard ------------------------------
+    file_attached: Final = "The full list is attached below as `{filename}`."
+    file_sent_privately: Final = (
+        "I can't post files in this conversation, so I sent `{filename}` to you in a direct message."
+    )
+    file_missing_scope: Final = (
+        "I couldn't attach `{filename}`: syncbot lacks Slack's `files:write` permission. An admin can add "
+        "it to the app (see `manifest.yml`) and reinstall it."
+    )
+    file_upload_failed: Final = "I couldn't attach `{filename}` (Slack said `{error}`). Try again in a minute."
+    errors_csv_title: Final = "syncbot sync errors"
+    duplicates_not_started: Final = (
+        "Duplicates are looked for in the synced Leads and Contacts, and the sync isn't started yet. "
+        "Next setup step: `/sync {step}`."
+    )
+    duplicates_before_first_sync: Final = (
+        "No sync cycle has succeeded yet, so the tables are not complete. "
+        "Try again once `/sync status` says Last Synced."
+    )
+    duplicates_no_email: Final = (
+        "Neither Leads nor Contacts are synced with their Email field, so there is nothing to compare."
+    )
+    duplicates_none: Final = "No duplicates: no two live records among {objects} share an email."
+    duplicates_header: Final = "*Duplicate people* — shared emails: *{emails}*, live records: *{records}*"
+    duplicates_count: Final = "{kind}: *{count}*"
+    duplicates_count_note: Final = (
+        "Emails are compared trimmed and ignoring case; an email shared by two Leads and a Contact "
+        "counts as Lead–Lead and as Lead–Contact."
+    )
+    duplicates_left_out: Final = "Not searched: {objects} (no synced table with an Email column)."
+    duplicates_group: Final = "`{email}` — {records}"
+    duplicates_record_link: Final = "{object} <{url}|{name}> `{id}`"
+    duplicates_record: Final = "{object} {name} `{id}`"
+    duplicates_no_name: Final = "(no name)"
+    duplicates_more: Final = "Showing the first {shown} of {total} shared emails."
+    duplicates_csv_title: Final = "syncbot duplicate people"
+    objects_and: Final = "{first} and {last}"
+    home_dashboard_title: Final = "syncbot"
+    home_steps_short: Final = {
+        "credentials": "credentials",
+        "sync-fields": "tables",
+        "confirm-credentials": "org bound",
+        "start": "started",
+    }
+    home_setup_line: Final = "*Setup:* {steps}"
+    home_last_cycle: Final = (
+        "*Last cycle:* {when} · {trigger} · *{status}* · {written} written, {deleted} deleted in {duration}{error}"
+    )
+    home_no_cycle: Final = "*Last cycle:* none has finished yet."
+    home_rows_header: Final = "*Live rows per object*"
+    home_rows_line: Final = "`{table}` {object}: {rows}"
+    home_rows_none: Final = "No synced tables."
+    home_cycles_header: Final = (
+        "*Cycles in the last 24 hours:* {count} · failed: {failed} · records written: {written}"
+    )
+    home_cycles_none: Final = "*Cycles in the last 24 hours:* none finished yet."
+    home_spark_written: Final = "Records written `{line}` (most in one: {most})"
+    home_spark_seconds: Final = "Duration `{line}` (longest: {longest})"
+    home_spark_legend: Final = "{mark} marks a failed cycle."
+    home_chart_no_scope: Final = "Add Slack's `files:write` permission to the app to see this as a chart."
+    home_chart_unavailable: Final = "The chart could not be shown (Slack said `{error}`)."
+    home_errors_header: Final = "*Recent errors*"
+    home_more: Final = "More with `/sync status`, `/sync history`, `/sync errors` and `/sync duplicates`."
+    chart_title: Final = "Sync cycles, last 24 hours (UTC)"
+    chart_written_axis: Final = "records written"
+    chart_seconds_axis: Final = "seconds"
+    chart_failed_label: Final = "failed cycle"
+    chart_alt: Final = (
+        "Chart of {count} sync cycles in the last 24 hours: {written} records written, {failed} failed, "
+        "longest {longest}."
+    )
+    duration_seconds: Final = "{seconds} s"
+    duration_minutes: Final = "{minutes} min {seconds} s"
+    duration_hours: Final = "{hours} h {minutes} min"
 
 
 MSG: Final = _Messages()

@@ -14,6 +14,11 @@ SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 
 
+def escape(text: str) -> str:
+    """Text from Salesforce or the database made safe for mrkdwn (``&``, ``<`` and ``>``)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def section(text: str) -> Block:
     """A section of mrkdwn text (cut to Slack's limit)."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}

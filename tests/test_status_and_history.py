@@ -61,6 +61,6 @@ def test_history_and_errors(bot: RunningBot) -> None:
 
 
 def test_engine_commands_say_they_are_not_there_yet(bot: RunningBot) -> None:
-    assert bot.reply("duplicates", user_id=MEMBER) == "`/sync duplicates` arrives with the sync engine; it does nothing yet."
+    assert bot.reply("duplicates", user_id=MEMBER).startswith("Duplicates are looked for in the synced Leads and Contacts")
     # `now` works once the sync is started.
     assert bot.reply("now") == "Do `/sync credentials` first: it is the next setup step."

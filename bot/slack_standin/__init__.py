@@ -5,6 +5,8 @@
   5xx, answers lost after the work was done). It keeps channels (public, private,
   archived, with the bot in them or not) and every posted message with its thread
   and metadata, so a test reads what a channel shows (:meth:`messages`).
+- ``files_upload_v2`` works against it: the stand-in hands out upload URLs on
+  itself and keeps every uploaded file (:meth:`SlackWebApiStandIn.uploaded_files`).
 - :class:`SlackRequestSender` plays Slack's side of the conversation: signed
   slash commands, button clicks, modal submissions and events posted to the
   app's ``/slack/events``.
@@ -20,6 +22,7 @@ Used by ``syncbot demo`` to run the product offline and by the end-to-end tests:
         sender.view_submission("sync_credentials", state_values({...}), opened_view=modal)
 """
 
+from .files import UploadedFile
 from .payloads import checkboxes_value, plain_text_value, state_values
 from .records import RecordedCall, ResponsePost
 from .signed_requests import SlackRequestSender, Signing, ack_text
@@ -34,6 +37,7 @@ __all__ = [
     "Signing",
     "SlackRequestSender",
     "SlackWebApiStandIn",
+    "UploadedFile",
     "WorkspaceIdentity",
     "ack_text",
     "checkboxes_value",

@@ -50,6 +50,10 @@ class IdMinter:
         """The last path segment of a response_url, like ``R0001``."""
         return f"R{self._next():04d}"
 
+    def file_id(self) -> str:
+        """A file id like ``F0000000007`` (Slack checks ``^F[A-Z0-9]{8,}$``)."""
+        return f"F{self._next():010d}"
+
     def event_id(self) -> str:
         """An Events API event id like ``Ev0001``."""
         return f"Ev{self._next():04d}"

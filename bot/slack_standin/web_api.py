@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from .answers import DEFAULT_TRIGGER_ID_TTL, WebApiAnswers, error
 from .faults import FaultPlan
+from .files import FileStore, UploadedFile
 from .ids import IdMinter
 from .records import RecordedCall, Recorder, ResponsePost
 from .request_parsing import parse_api_call, parse_json_object
@@ -65,10 +66,11 @@ class SlackWebApiStandIn:
         self._host = host
         self._port = port
         self._accepted_tokens = {token}
-        self._scopes = ",".join(scopes)
+        self._scopes = set(scopes)
         self._ids = IdMinter()
         self._directory = WorkspaceDirectory(self.identity)
         self._answers = WebApiAnswers(self.identity, self._directory, self._ids, trigger_id_ttl=trigger_id_ttl)
+        self._files = FileStore(self.identity, self._directory, self._ids, base_url=lambda: self.base_url)
         self._faults = FaultPlan()
         self._calls: Recorder[RecordedCall] = Recorder("Web API calls")
         self._responses: Recorder[ResponsePost] = Recorder("response_url posts")
@@ -203,6 +205,14 @@ class SlackWebApiStandIn:
         """The channel ``conversations.info`` would return for ``channel_id``, or None."""
         return self._directory.channel(channel_id)
 
+    def grant_scope(self, scope: str) -> None:
+        """Give the bot token one more scope (as reinstalling the app with it would)."""
+        self._scopes.add(scope)
+
+    def revoke_scope(self, scope: str) -> None:
+        """Take a scope away: methods needing it answer ``missing_scope`` (e.g. ``files:write``)."""
+        self._scopes.discard(scope)
+
     # -- fault switches -------------------------------------------------------------
 
     def fail_method(self, method: str, error: str = "channel_not_found", times: int | None = 1) -> None:
@@ -243,6 +253,10 @@ class SlackWebApiStandIn:
         """Forget recorded calls and response_url posts (configuration and faults stay)."""
         self._calls.clear()
         self._responses.clear()
+
+    def uploaded_files(self) -> list[UploadedFile]:
+        """Files whose upload was completed (``files_upload_v2``), in order, deleted ones included."""
+        return self._files.files()
 
     def wait_for(
         self, method: str, predicate: Callable[[RecordedCall], bool] | None = None, timeout: float = 5.0
@@ -302,7 +316,9 @@ class SlackWebApiStandIn:
             if fault.processed:
                 self._answers.answer(method, args)
             return _Reply(fault.status, dict(fault.body), fault.headers, hang_up=fault.hang_up)
-        return _Reply(200, self._answers.answer(method, args), {"x-oauth-scopes": self._scopes})
+        headers = {"x-oauth-scopes": ",".join(sorted(self._scopes))}
+        answer = self._files.answer(method, args, frozenset(self._scopes)) or self._files.check_blocks(method, args)
+        return _Reply(200, answer or self._answers.answer(method, args), headers)
 
     def _handle_response_post(self, url_id: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         try:
@@ -362,6 +378,9 @@ class _StandInRequestHandler(BaseHTTPRequestHandler):
                     self.close_connection = True
                     return
                 self._send(reply.status, json.dumps(reply.body), "application/json; charset=utf-8", reply.headers)
+            elif split.path.startswith("/upload/") and self.command == "POST":
+                status, text = standin._files.receive_upload(split.path[len("/upload/") :], body)
+                self._send(status, text, "text/plain; charset=utf-8")
             elif split.path.startswith("/response/") and self.command == "POST":
                 status, text = standin._handle_response_post(split.path[len("/response/") :], body, headers)
                 self._send(status, text, "text/plain; charset=utf-8")

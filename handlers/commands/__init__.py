@@ -104,6 +104,7 @@ def load_all() -> dict[str, Subcommand]:
         channel,
         confirm_credentials,
         credentials,
+        duplicates,
         fields,
         help,
         history,

@@ -54,10 +54,3 @@ def run_errors(inv: Invocation) -> Reply:
         for error in sync_history.recent_errors(inv.services, inv.team_id)
     ]
     return _listing(MSG.errors_header, MSG.errors_empty, lines)
-
-
-@subcommand("duplicates", usage="duplicates", admin=False)
-def run_duplicates(inv: Invocation) -> Reply:
-    """People that appear more than once (arrives with the sync engine)."""
-    inv.arguments("duplicates")
-    return Reply(text=MSG.not_yet_available.format(command="duplicates"))

@@ -1,0 +1,37 @@
+"""CSV files that people download from Slack and open in a spreadsheet.
+
+One writer for every export, so that they all quote, date and defuse cells alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+
+# A cell starting with one of these is run as a formula by spreadsheet programs; a
+# Salesforce name such as "=HYPERLINK(...)" must open as text, not as a link.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Cell = str | int | float | bool | datetime | None
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """A UTF-8 CSV file (RFC 4180 quoting, CRLF line ends) with a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _cell(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = str(value)
+    # The leading apostrophe is what spreadsheets themselves use to mark text.
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
