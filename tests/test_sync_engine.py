@@ -13,7 +13,7 @@ from bot.simulator import SalesforceSimulator
 from bot.slack_standin import SlackWebApiStandIn
 from storage import cursors
 from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
-from tests.support.sync import TEAM, cycle, differences, latest_run, start_sync
+from tests.support.sync import TEAM, cycle, differences, latest_run, local_rows, start_sync
 
 OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "OpportunityContactRole", "Campaign", "CampaignMember", "User")
 
@@ -29,7 +29,7 @@ def bulk_bot(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, databas
 
 
 def _composite_posts(salesforce: SalesforceSimulator) -> int:
-    return sum(1 for entry in salesforce.request_log if entry.path.endswith("/composite"))
+    return len(salesforce.request_log.entries(lambda entry: entry.path.endswith("/composite")))
 
 
 def test_the_initial_load_by_rest_equals_the_org(sf_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
@@ -146,3 +146,71 @@ def _wait_for(condition: object, timeout: float = 20) -> None:
             return
         time.sleep(0.1)
     raise AssertionError("timed out waiting")
+
+
+def test_an_idle_cycle_of_eight_objects_costs_two_api_calls(sf_bot: RunningBot,
+                                                            salesforce: SalesforceSimulator) -> None:
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    salesforce.clock.advance(timedelta(hours=1))
+    before = salesforce.org.api_requests_used
+    assert cycle(sf_bot).status == "succeeded"
+    # Five first pages per Composite request, which counts as one call.
+    assert salesforce.org.api_requests_used - before == 2 == latest_run(sf_bot)[0].api_calls
+    assert _composite_posts(salesforce) == 4
+
+
+def test_without_composite_an_idle_cycle_reads_one_query_per_object(sf_bot: RunningBot,
+                                                                   salesforce: SalesforceSimulator) -> None:
+    salesforce.composite_enabled = False
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    for name in OBJECTS:
+        assert differences(sf_bot, salesforce.org, name) == [], name
+    before = salesforce.org.api_requests_used
+    assert cycle(sf_bot).status == "succeeded"
+    # The refusal is remembered per cycle's connection: one refused Composite, then a query each.
+    assert salesforce.org.api_requests_used - before == 1 + len(OBJECTS)
+
+
+@pytest.mark.parametrize("method", ["rest", "bulk"])
+def test_messy_values_arrive_exactly(method: str, backend: str, request: pytest.FixtureRequest,
+                                     salesforce: SalesforceSimulator) -> None:
+    bot: RunningBot = request.getfixturevalue("sf_bot" if method == "rest" else "bulk_bot")
+    org = salesforce.org
+    messy = {"LastName": "O'Brien \"the Quoted\", Jr.", "Company": "Zoë & 王芳, Ltd.\r\nSecond line 🚀",
+             "Description": "line one\nline two, with \"quotes\"\n\n" + "long text " * 800, "Email": None}
+    record_id = org.create("Lead", messy)
+    org.generate("Lead", 100)
+    start_sync(bot)
+    assert cycle(bot).status == "succeeded"
+    assert latest_run(bot)[1]["Lead"].method == method
+    assert differences(bot, org, "Lead") == []
+    row = local_rows(bot, "Lead")[record_id]
+    assert row["company"] == messy["Company"] and row["email"] is None
+    assert row["description"] == messy["Description"]
+    # The generated rows are messy too, so the comparison above was not of clean text only.
+    texts = [value for row in local_rows(bot, "Lead").values() for value in row.values() if isinstance(value, str)]
+    assert any("\n" in text for text in texts) and any('"' in text for text in texts)
+    assert any(not text.isascii() for text in texts) and any("," in text for text in texts)
+
+
+def test_changes_made_while_a_load_runs_arrive_in_the_next_cycle(bulk_bot: RunningBot,
+                                                                 salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    org.generate("Lead", 300)
+    start_sync(bulk_bot)
+    touched: list[str] = []
+
+    def edit_during_the_load(request: object) -> None:
+        if not touched and str(getattr(request, "path", "")).endswith("/results"):
+            touched.append(org.ids("Lead")[5])
+            org.update("Lead", touched[0], Title="Changed while loading")
+            touched.append(org.create("Lead", LastName="Arrived while loading", Company="Late Inc."))
+
+    hook = salesforce.add_request_hook(edit_during_the_load)
+    assert cycle(bulk_bot).status == "succeeded"
+    salesforce.remove_request_hook(hook)
+    assert touched
+    assert cycle(bulk_bot).status == "succeeded"
+    assert differences(bulk_bot, org, "Lead") == []

@@ -76,9 +76,8 @@ def test_the_quota_guard_leaves_room_for_the_org(sf_bot: RunningBot, salesforce:
     assert "of 15,000 used), to leave room for the org's other integrations." in status
     run, _ = latest_run(sf_bot)
     assert run.failure_kind == "quota"
-    # The first answer told it the quota was passed; it read nothing more (a simulator
-    # without Composite costs one refused Composite request on top).
-    assert run.api_calls <= 2
+    # The first answer told it the quota was passed; it read nothing more.
+    assert run.api_calls == 1
     before = org.api_requests_used
     assert cycle(sf_bot).status == "failed"
     # While over the quota, a cycle costs one look at the limits and nothing else.
@@ -170,13 +169,70 @@ def test_a_record_the_database_refuses_is_reported_and_the_others_are_written(
     org = salesforce.org
     start_sync(sf_bot)
     # The column is narrower than what Salesforce now holds (a field made longer there).
+    width = max(len(record.get("Title") or "") for record in org.snapshot("Contact"))
     with sf_bot.services.db.engine.begin() as conn:
-        conn.execute(text("ALTER TABLE sf_contact ALTER COLUMN title TYPE varchar(8)"))
+        conn.execute(text(f"ALTER TABLE sf_contact ALTER COLUMN title TYPE varchar({width})"))
     long_title = org.ids("Contact")[0]
-    org.update("Contact", long_title, Title="Vice President of Everything")
+    org.update("Contact", long_title, Title="V" * (width + 1))
     assert cycle(sf_bot).status == "succeeded"
     run, items = latest_run(sf_bot)
     assert items["Contact"].errors == 1 and run.record_errors == 1
     assert items["Contact"].inserted == org.count("Contact", include_deleted=True) - 1
     errors = sf_bot.reply("errors", user_id=MEMBER)
-    assert f"record Contact {long_title}: Contact.Title: value too long for type character varying(8)" in errors
+    assert (f"record Contact {long_title}: Contact.Title: value too long for type character varying({width})"
+            in errors)
+
+
+def test_a_session_expiring_while_rest_pages_are_read_is_renewed(sf_bot: RunningBot,
+                                                                 salesforce: SalesforceSimulator) -> None:
+    salesforce.org.generate("Lead", 4_500)  # three REST pages of 2,000
+    start_sync(sf_bot)
+    # The second continuation page meets an expired session.
+    salesforce.expire_sessions_after(2, path_contains="/query/")
+    assert cycle(sf_bot).status == "succeeded"
+    assert len(salesforce.request_log.entries(lambda entry: entry.status == 401)) == 1
+    assert differences(sf_bot, salesforce.org, "Lead") == []
+
+
+@pytest.fixture
+def bulk_env(slack: object, salesforce: SalesforceSimulator, database_url: str, secret_key: str) -> dict[str, str]:
+    from tests.support.harness import settings_env
+
+    return settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,  # type: ignore[arg-type]
+                        secret_key=secret_key, extra={"SYNCBOT_BULK_THRESHOLD": "50"})
+
+
+def test_a_session_expiring_during_a_bulk_job_logs_in_again_and_keeps_the_job(
+    slack: object, salesforce: SalesforceSimulator, bulk_env: dict[str, str]
+) -> None:
+    from tests.support.harness import running_bot
+
+    salesforce.org.generate("Lead", 500)
+    with running_bot(bulk_env, slack=slack, salesforce=salesforce) as bot:  # type: ignore[arg-type]
+        start_sync(bot)
+        salesforce.expire_sessions_after(1, path_contains="/results")
+        assert cycle(bot).status == "succeeded"
+        assert len(salesforce.request_log.entries(lambda entry: entry.status == 401)) == 1
+        created = salesforce.request_log.entries(lambda e: e.method == "POST" and e.path.endswith("/jobs/query"))
+        # One job per object read by Bulk: the expiry did not start the Lead's over.
+        _, items = latest_run(bot)
+        assert len(created) == sum(1 for item in items.values() if item.method == "bulk")
+        assert differences(bot, salesforce.org, "Lead") == []
+
+
+def test_a_failed_bulk_job_fails_its_object_and_the_next_cycle_starts_a_new_one(
+    slack: object, salesforce: SalesforceSimulator, bulk_env: dict[str, str]
+) -> None:
+    from tests.support.harness import running_bot
+
+    salesforce.org.generate("Lead", 500)
+    with running_bot(bulk_env, slack=slack, salesforce=salesforce) as bot:  # type: ignore[arg-type]
+        bot.services.settings  # noqa: B018 - the bot is up
+        start_sync(bot)
+        salesforce.fail_next_bulk_job("InternalServerError : the job failed on the Salesforce side")
+        assert cycle(bot).status == "failed"
+        run, items = latest_run(bot)
+        failed = [name for name, item in items.items() if item.status == "failed"]
+        assert len(failed) == 1 and "the job failed on the Salesforce side" in (items[failed[0]].error or "")
+        assert cycle(bot).status == "succeeded"
+        assert differences(bot, salesforce.org, failed[0]) == []

@@ -159,8 +159,9 @@ class RecordReader:
             status = int(item.get("httpStatusCode") or 500)
             pages[key] = _page(item.get("body") or {}) if status < 300 else error_for(status, item.get("body"))
         for key in queries:
-            # A subrequest Salesforce did not answer (never seen, but cheap to cover).
-            pages.setdefault(key, self._single_page(queries[key]))
+            if key not in pages:
+                # A subrequest Salesforce did not answer (never seen, but cheap to cover).
+                pages[key] = self._single_page(queries[key])
         return pages
 
     # ----- Bulk API 2.0 --------------------------------------------------------------
