@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.errors import StorageError
 from storage.models import SalesforceCredentials, Workspace
 from storage.types import utcnow
 
@@ -31,7 +32,9 @@ def ensure(session: Session, team_id: str) -> Workspace:
         .on_conflict_do_nothing(index_elements=["team_id"])
     )
     workspace = session.get(Workspace, team_id, populate_existing=True)
-    assert workspace is not None
+    if workspace is None:
+        # Only a concurrent delete of the row just inserted gets here; nothing deletes workspaces.
+        raise StorageError("The workspace record vanished while it was being read; try again.")
     return workspace
 
 

@@ -17,6 +17,7 @@ from bot.setup.credentials import connect
 from bot.setup.progress import Step
 from storage import catalog, mirror, workspaces
 from storage.models import ObjectField, SyncedObject
+from storage.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def _store_object(session: Session, team_id: str, info: ObjectInfo) -> None:
         label=info.label,
         table_name=mirror.table_name(info.name),
         available=info.available,
+        described_at=utcnow(),
     )
     rows = [
         ObjectField(

@@ -75,7 +75,10 @@ def rename(services: Services, team_id: str, target: str, column: str) -> tuple[
             raise UserInputError(MSG.map_not_synced.format(field=label))
         if row.column_name == column:
             raise UserInputError(MSG.map_same.format(field=label, column=column))
-        taken = {r.column_name: r.field_name for r in catalog.fields(session, team_id, obj) if r is not row}
+        # Only fields that have a column can clash; hidden and unsyncable ones have none.
+        taken = {
+            r.column_name: r.field_name for r in catalog.fields(session, team_id, obj) if r.synced and r is not row
+        }
         if column in taken:
             raise UserInputError(MSG.map_taken.format(column=column, other=f"{obj}.{taken[column]}"))
         old = row.column_name

@@ -106,12 +106,14 @@ def load_all() -> dict[str, Subcommand]:
         credentials,
         fields,
         help,
+        hide,
         history,
         mappings,
         pause,
         start,
         status,
         sync_fields,
+        unhide,
     )
 
     return REGISTRY

@@ -1,4 +1,4 @@
-"""``/sync fields [Object]``, ``/sync hide Object.Field`` and ``/sync unhide Object.Field``."""
+"""``/sync fields [Object]``: what the sync user can see, per object or for one object."""
 
 from __future__ import annotations
 
@@ -56,22 +56,3 @@ def run_fields(inv: Invocation) -> Reply:
         header = MSG.fields_header
         lines = summary_lines(field_setup.summaries(inv.services, inv.team_id))
     return Reply.of([section(header), *line_sections(lines), context(footer)])
-
-
-def _set_hidden(inv: Invocation, usage: str, hidden: bool) -> Reply:
-    (target,) = inv.arguments(usage, least=1, most=1)
-    name, view = field_setup.set_hidden(inv.services, inv.team_id, target, hidden)
-    template = MSG.field_hidden if hidden else MSG.field_unhidden
-    return Reply(text=template.format(field=f"{name}.{view.name}"))
-
-
-@subcommand("hide", usage="hide Object.Field", admin=True)
-def run_hide(inv: Invocation) -> Reply:
-    """Leave a field out of the sync."""
-    return _set_hidden(inv, "hide Object.Field", True)
-
-
-@subcommand("unhide", usage="unhide Object.Field", admin=True)
-def run_unhide(inv: Invocation) -> Reply:
-    """Bring a hidden field back into the sync."""
-    return _set_hidden(inv, "unhide Object.Field", False)
