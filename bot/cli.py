@@ -128,7 +128,7 @@ def _socket(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"))
     services = build_services(settings)
-    app = create_app(services)
+    app = create_app(services, socket_mode=True)
     try:
         with scheduler_running(services, enabled=not args.no_scheduler):
             SocketModeHandler(app, settings.slack_app_token).start()

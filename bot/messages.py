@@ -256,5 +256,10 @@ class _Messages:
     home_step_todo: Final = ":white_circle: {label}"
     home_state: Final = "*Sync state:* {state}"
 
+    # --- hardening (issue 8) -------------------------------------------------------------
+    signing_secret_missing: Final = (
+        "SLACK_SIGNING_SECRET is not set; without it anyone could send requests in Slack's name."
+    )
+
 
 MSG: Final = _Messages()

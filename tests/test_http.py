@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 
 from bot.slack_standin import Signing, ack_text
@@ -116,3 +117,27 @@ def test_slow_work_is_acknowledged_at_once_and_answered_later(sf_bot: RunningBot
     post = sf_bot.slack.wait_for_response(timeout=15)
     assert "*Lead* → `sf_lead`" in post.text
     assert time.perf_counter() - started > 3.0
+
+
+def test_without_a_signing_secret_there_is_no_http_app(slack, sqlite_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import Settings
+    from bot.errors import ConfigError
+    from bot.runtime import build_services
+    from handlers.app import create_app
+    from tests.support.harness import settings_env
+
+    # Bolt would read the variable itself; it must not be there to fall back on.
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    env = settings_env(slack=slack, database_url=sqlite_url, salesforce_url=None, secret_key=None)
+    del env["SLACK_SIGNING_SECRET"]
+    services = build_services(Settings.from_env(env))
+    try:
+        with pytest.raises(ConfigError) as caught:
+            create_app(services)
+        assert str(caught.value) == (
+            "SLACK_SIGNING_SECRET is not set; without it anyone could send requests in Slack's name."
+        )
+        # Socket Mode needs no signing secret: Slack's requests come over the app token's connection.
+        create_app(services, socket_mode=True)
+    finally:
+        services.db.dispose()
