@@ -199,7 +199,10 @@ class _Messages:
         "Only syncbot admins can run `/sync {command}`. Admins are the users in `SYNCBOT_ADMINS`, "
         "or, when it is empty, the workspace's admins and owners."
     )
-    admin_lookup_failed: Final = "Couldn't check whether you are an admin (Slack said `{error}`); nothing changed."
+    admin_lookup_failed: Final = (
+        "Couldn't check whether you are an admin (Slack said `{error}`), so this is not allowed "
+        "for now; nothing changed. Try again in a minute."
+    )
     unknown_subcommand: Final = "`/sync {command}` is not a subcommand."
     usage: Final = "Usage: `/sync {usage}`"
     not_yet_available: Final = "`/sync {command}` arrives with the sync engine; it does nothing yet."

@@ -14,6 +14,7 @@ from bot.errors import ConfigError
 from bot.messages import MSG
 from bot.runtime import Services
 from handlers import credentials_modal, home
+from handlers.authorization import AdminCheck
 from handlers.commands import router
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,10 @@ def create_app(services: Services, *, verify_token: bool = True, socket_mode: bo
         )
     except BoltError as exc:
         raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({_short(exc)}).") from None
-    router.register(app, services)
-    credentials_modal.register(app, services)
+    # One cache of admin answers per app, shared by the commands and the modal.
+    admins = AdminCheck(settings.admins)
+    router.register(app, services, admins)
+    credentials_modal.register(app, services, admins)
     home.register(app, services)
     return app
 

@@ -17,7 +17,7 @@ from bot.salesforce.gateway import OrgInfo
 from bot.setup.credentials import CredentialsForm, verify_and_store
 from bot.setup import progress
 from bot.setup.progress import Step
-from handlers.authorization import require_admin
+from handlers.authorization import AdminCheck
 from handlers.blocks import context, plain, section
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def submission_values(form: CredentialsForm) -> dict[str, dict[str, Any]]:
     }
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, admins: AdminCheck) -> None:
     """Listen for submissions of the credentials modal."""
 
     @app.view(CALLBACK_ID)
@@ -122,7 +122,7 @@ def register(app: App, services: Services) -> None:
         team_id = (body.get("team") or {}).get("id") or view.get("team_id", "")
         user_id = body["user"]["id"]
         try:
-            require_admin(client, services.settings.admins, user_id, Step.CREDENTIALS.value)
+            admins.require(client, team_id=team_id, user_id=user_id, command=Step.CREDENTIALS.value)
             form = read_form(view)
             org = verify_and_store(services, team_id=team_id, user_id=user_id, form=form)
         except LoginFailed as exc:
