@@ -95,6 +95,7 @@ def _store_object(session: Session, team_id: str, info: ObjectInfo) -> None:
         available=info.available,
         described_at=utcnow(),
     )
+    columns = mirror.default_columns([field.name for field in info.fields])
     rows = [
         ObjectField(
             team_id=team_id,
@@ -108,7 +109,7 @@ def _store_object(session: Session, team_id: str, info: ObjectInfo) -> None:
             scale=field.scale,
             unsyncable_reason=field.unsyncable_reason,
             hidden=False,
-            column_name=mirror.SYSTEM_COLUMNS.get(field.name, field.name.lower())[:63],
+            column_name=columns[field.name],
         )
         for position, field in enumerate(info.fields)
     ]
