@@ -264,5 +264,11 @@ class _Messages:
         "SLACK_SIGNING_SECRET is not set; without it anyone could send requests in Slack's name."
     )
 
+    credentials_changed_during_describe: Final = (
+        "The Salesforce credentials changed to another org while the fields were being read; "
+        "nothing was created. Run the command again to read the new org's fields."
+    )
+    workspace_vanished: Final = "The workspace record vanished while it was being read; nothing was stored. Try again."
+
 
 MSG: Final = _Messages()

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.errors import StorageError
+from bot.messages import MSG
 from storage.models import SalesforceCredentials, Workspace
 from storage.types import utcnow
 
@@ -34,7 +35,7 @@ def ensure(session: Session, team_id: str) -> Workspace:
     workspace = session.get(Workspace, team_id, populate_existing=True)
     if workspace is None:
         # Only a concurrent delete of the row just inserted gets here; nothing deletes workspaces.
-        raise StorageError("The workspace record vanished while it was being read; try again.")
+        raise StorageError(MSG.workspace_vanished)
     return workspace
 
 
@@ -60,13 +61,19 @@ def claim_step(session: Session, team_id: str, step: str, **values: Any) -> date
     return now
 
 
-def lock(session: Session, team_id: str) -> Workspace:
-    """The workspace row, locked until the transaction ends, so that no setup step
-    can be claimed meanwhile (SQLite's write lock does the same for its sessions)."""
-    workspace = session.scalars(
-        select(Workspace).where(Workspace.team_id == team_id).with_for_update()
-    ).one()
-    return workspace
+def lock(session: Session, team_id: str) -> Workspace | None:
+    """The workspace row (None if there is none), locked until the transaction ends, so
+    that no setup step can be claimed meanwhile (SQLite's write lock does the same).
+
+    The row is read again after the lock is granted (``populate_existing``): under READ
+    COMMITTED a copy read earlier in the transaction may predate the holder's commit.
+    """
+    return session.scalars(
+        select(Workspace)
+        .where(Workspace.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
 
 
 def set_alert_channel(session: Session, team_id: str, channel_id: str) -> None:
@@ -83,8 +90,8 @@ def set_paused(session: Session, team_id: str, paused: bool) -> None:
 
 
 def credentials(session: Session, team_id: str) -> SalesforceCredentials | None:
-    """The stored Salesforce login of a workspace, still encrypted."""
-    return session.get(SalesforceCredentials, team_id)
+    """The stored Salesforce login of a workspace, still encrypted (as committed now)."""
+    return session.get(SalesforceCredentials, team_id, populate_existing=True)
 
 
 def save_credentials(session: Session, row: SalesforceCredentials) -> None:

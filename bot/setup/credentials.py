@@ -6,11 +6,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from bot.errors import LoginFailed, SecretKeyMissing, StepOutOfOrder
+from bot.errors import LoginFailed, SecretKeyMissing, StepOutOfOrder, StorageError
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.gateway import OrgInfo, SalesforceConnection
-from storage import workspaces
+from storage import catalog, workspaces
 from storage.crypto import LoginSecret
 from storage.models import SalesforceCredentials
 from storage.types import utcnow
@@ -66,7 +66,12 @@ def verify_and_store(services: Services, *, team_id: str, user_id: str, form: Cr
     log.info("verified Salesforce login for team %s in %.2fs (org %s)", team_id, time.monotonic() - started, org.org_id)
     sealed = services.secrets.seal(LoginSecret(password=form.password, security_token=form.security_token))
     with services.db.session() as session:
-        workspace = workspaces.ensure(session, team_id)
+        workspaces.ensure(session, team_id)
+        # Locked and read again: a sync-fields or confirm claimed meanwhile either waits for
+        # this transaction or is seen by the checks below, never slips in between.
+        workspace = workspaces.lock(session, team_id)
+        if workspace is None:
+            raise StorageError(MSG.workspace_vanished)
         if workspace.bound_org_id and workspace.bound_org_id != org.org_id:
             raise LoginFailed(
                 MSG.login_other_org.format(bound=workspace.bound_org_id, new=org.org_id),
@@ -81,6 +86,10 @@ def verify_and_store(services: Services, *, team_id: str, user_id: str, form: Cr
                 code="OTHER_ORG",
                 field="username",
             )
+        if previous is not None and previous.org_id != org.org_id:
+            # The catalog (and its hide choices) described the previous org's fields; the
+            # tables must be built from the new org's, so it is described afresh.
+            catalog.clear(session, team_id)
         workspaces.save_credentials(
             session,
             SalesforceCredentials(

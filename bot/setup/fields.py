@@ -79,9 +79,12 @@ def refresh(services: Services, team_id: str) -> None:
         return
     described = connect(services, team_id).describe(services.settings.objects)
     with services.db.session() as session:
-        workspaces.lock(session, team_id)
-        if progress.load(session, team_id).done(Step.SYNC_FIELDS):
+        now = progress.load(session, team_id, lock=True)
+        if now.done(Step.SYNC_FIELDS):
             return  # another admin ran sync-fields meanwhile; its catalog stands
+        if now.org_id != state.org_id:
+            # New credentials of another org arrived during the describe: this one is stale.
+            raise UserInputError(MSG.credentials_changed_during_describe)
         for info in described:
             _store_object(session, team_id, info)
 
@@ -169,7 +172,8 @@ def set_hidden(services: Services, team_id: str, target: str, hidden: bool) -> t
     object_name, field_name = parse_target(target)
     ensure_described(services, team_id)
     with services.db.session() as session:
-        state = progress.load(session, team_id)
+        # Locked: a sync-fields claimed meanwhile waits for this change, or this waits for it.
+        state = progress.load(session, team_id, lock=True)
         state.require(Step.CREDENTIALS)
         if state.done(Step.SYNC_FIELDS):
             raise UserInputError(MSG.hide_after_sync_fields)
@@ -215,7 +219,11 @@ def sync_fields(services: Services, team_id: str) -> list[ObjectSummary]:
     with services.db.session() as session:
         if workspaces.claim_step(session, team_id, "fields_synced_at") is None:
             raise AlreadyDone(MSG.sync_fields_done)
-        objects = [obj for obj in catalog.objects(session, team_id) if obj.available]
+        described = catalog.objects(session, team_id)
+        if not described:
+            # Credentials of another org cleared the catalog after it was read above.
+            raise UserInputError(MSG.credentials_changed_during_describe)
+        objects = [obj for obj in described if obj.available]
         existing = set(mirror.existing_tables(session.connection()))
         clash = sorted(existing & {obj.table_name for obj in objects})
         if clash:

@@ -12,7 +12,7 @@ from bot.salesforce.describe import REQUIRED_FIELDS
 from bot.setup import progress
 from bot.setup.fields import FieldView, resolve_field, resolve_object, field_views, parse_target
 from bot.setup.progress import Step
-from storage import catalog, mirror, workspaces
+from storage import catalog, mirror
 
 # Lower case only, so that nobody ever has to quote a column in their own SQL.
 _COLUMN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -61,10 +61,10 @@ def rename(services: Services, team_id: str, target: str, column: str) -> tuple[
     if column in mirror.RESERVED_WORDS:
         raise UserInputError(MSG.map_reserved_word.format(column=column))
     with services.db.session() as session:
-        state = progress.load(session, team_id)
+        # Locked, so that a start claimed meanwhile waits for the rename (or this for it).
+        state = progress.load(session, team_id, lock=True)
         state.require(Step.CONFIRM)
-        workspace = workspaces.lock(session, team_id)
-        if workspace.started_at is not None:
+        if state.done(Step.START):
             raise UserInputError(MSG.map_after_start)
         obj = resolve_object(session, team_id, object_name)
         row = resolve_field(session, team_id, obj, field_name)
