@@ -270,5 +270,13 @@ class _Messages:
     )
     workspace_vanished: Final = "The workspace record vanished while it was being read; nothing was stored. Try again."
 
+    fields_object_dropped: Final = "*{name}*: no longer in `SYNCBOT_OBJECTS`, so it was left out"
+    fields_object_unconfigured: Final = (
+        "*{name}* → `{table}`: no longer in `SYNCBOT_OBJECTS`; its table is kept as it is"
+    )
+    fields_object_added_late: Final = (
+        "*{name}*: added to `SYNCBOT_OBJECTS` after `/sync sync-fields`; it has no table"
+    )
+
 
 MSG: Final = _Messages()

@@ -49,6 +49,16 @@ def clear(session: Session, team_id: str) -> None:
     session.execute(delete(SyncedObject).where(SyncedObject.team_id == team_id))
 
 
+def remove_object(session: Session, team_id: str, object_name: str) -> None:
+    """Forget one described object and its fields."""
+    session.execute(
+        delete(ObjectField).where(ObjectField.team_id == team_id, ObjectField.object_name == object_name)
+    )
+    session.execute(
+        delete(SyncedObject).where(SyncedObject.team_id == team_id, SyncedObject.object_name == object_name)
+    )
+
+
 def objects(session: Session, team_id: str) -> list[SyncedObject]:
     """Every described object of a workspace, in name order."""
     return list(

@@ -50,6 +50,24 @@ class ObjectSummary:
     visible: int
     hidden: int
     unsyncable: int
+    # False once SYNCBOT_OBJECTS no longer names the object.
+    configured: bool = True
+
+    @property
+    def gets_table(self) -> bool:
+        """True when sync-fields creates (or created) a table for this object."""
+        return self.available and self.configured
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The described objects, and how the catalog differs from ``SYNCBOT_OBJECTS``."""
+
+    objects: list[ObjectSummary]
+    # Dropped from the catalog by the last describe: the setting no longer names them.
+    dropped: tuple[str, ...] = ()
+    # Named by the setting, but added after sync-fields: they have no table.
+    missing: tuple[str, ...] = ()
 
 
 def field_views(rows: Sequence[ObjectField]) -> list[FieldView]:
@@ -68,25 +86,39 @@ def field_views(rows: Sequence[ObjectField]) -> list[FieldView]:
     ]
 
 
-def refresh(services: Services, team_id: str) -> None:
+def refresh(services: Services, team_id: str) -> tuple[str, ...]:
     """Describe the configured objects with the sync user's session and store the result.
 
-    Once the tables exist the catalog is what they were built from, so it is kept.
+    Objects the catalog holds but ``SYNCBOT_OBJECTS`` no longer names are removed from it;
+    their names are returned so the answer can say so. Once the tables exist the catalog
+    is what they were built from, so it is kept (and nothing is returned).
     """
     state = progress.current(services, team_id)
     state.require(Step.CREDENTIALS)
     if state.done(Step.SYNC_FIELDS):
-        return
+        return ()
     described = connect(services, team_id).describe(services.settings.objects)
     with services.db.session() as session:
         now = progress.load(session, team_id, lock=True)
         if now.done(Step.SYNC_FIELDS):
-            return  # another admin ran sync-fields meanwhile; its catalog stands
+            return ()  # another admin ran sync-fields meanwhile; its catalog stands
         if now.org_id != state.org_id:
             # New credentials of another org arrived during the describe: this one is stale.
             raise UserInputError(MSG.credentials_changed_during_describe)
         for info in described:
             _store_object(session, team_id, info)
+        configured = _configured(services)
+        dropped = tuple(
+            obj.object_name for obj in catalog.objects(session, team_id) if obj.object_name.lower() not in configured
+        )
+        for name in dropped:
+            catalog.remove_object(session, team_id, name)
+        return dropped
+
+
+def _configured(services: Services) -> set[str]:
+    """The objects ``SYNCBOT_OBJECTS`` names, in lower case (API names ignore case)."""
+    return {name.lower() for name in services.settings.objects}
 
 
 def _store_object(session: Session, team_id: str, info: ObjectInfo) -> None:
@@ -119,8 +151,17 @@ def _store_object(session: Session, team_id: str, info: ObjectInfo) -> None:
     catalog.replace_object(session, obj, rows)
 
 
+def overview(services: Services, team_id: str, dropped: tuple[str, ...] = ()) -> Overview:
+    """Every described object with its counts, and how the catalog differs from the setting."""
+    objects = summaries(services, team_id)
+    known = {obj.name.lower() for obj in objects}
+    missing = tuple(name for name in services.settings.objects if name.lower() not in known) if objects else ()
+    return Overview(objects=objects, dropped=dropped, missing=missing)
+
+
 def summaries(services: Services, team_id: str) -> list[ObjectSummary]:
-    """Every configured object with its visible, hidden and unsyncable field counts."""
+    """Every described object with its visible, hidden and unsyncable field counts."""
+    configured = _configured(services)
     with services.db.session() as session:
         objects = catalog.objects(session, team_id)
         rows = catalog.fields(session, team_id)
@@ -139,6 +180,7 @@ def summaries(services: Services, team_id: str) -> list[ObjectSummary]:
                 visible=sum(1 for f in fields if f.synced),
                 hidden=sum(1 for f in fields if f.hidden),
                 unsyncable=sum(1 for f in fields if f.unsyncable_reason and not f.hidden),
+                configured=obj.object_name.lower() in configured,
             )
         )
     return result
@@ -194,28 +236,30 @@ def set_hidden(services: Services, team_id: str, target: str, hidden: bool) -> t
         return obj, field_views([row])[0]
 
 
-def plan(services: Services, team_id: str) -> list[ObjectSummary]:
-    """What ``sync-fields`` would create: the catalog, described if it is still empty."""
-    _ready_for_sync_fields(services, team_id)
-    return summaries(services, team_id)
+def plan(services: Services, team_id: str) -> Overview:
+    """What ``sync-fields`` would create, from a fresh describe."""
+    return overview(services, team_id, _ready_for_sync_fields(services, team_id))
 
 
-def _ready_for_sync_fields(services: Services, team_id: str) -> None:
+def _ready_for_sync_fields(services: Services, team_id: str) -> tuple[str, ...]:
+    """Refuse when out of order; else describe afresh, so that the tables follow what the
+    sync user sees now and what the setting names (returns the objects dropped)."""
     state = progress.current(services, team_id)
     state.require(Step.CREDENTIALS)
     if state.done(Step.SYNC_FIELDS):
         raise AlreadyDone(MSG.sync_fields_done)
-    ensure_described(services, team_id)
+    return refresh(services, team_id)
 
 
-def sync_fields(services: Services, team_id: str) -> list[ObjectSummary]:
+def sync_fields(services: Services, team_id: str) -> Overview:
     """Create the mirror tables for every visible field, once and for good.
 
     The step is claimed and the tables created in one transaction: a second click
     or a racing admin finds the step taken and changes nothing, and a failure
     leaves neither a claim nor half the tables behind.
     """
-    _ready_for_sync_fields(services, team_id)
+    dropped = _ready_for_sync_fields(services, team_id)
+    configured = _configured(services)
     with services.db.session() as session:
         if workspaces.claim_step(session, team_id, "fields_synced_at") is None:
             raise AlreadyDone(MSG.sync_fields_done)
@@ -223,7 +267,7 @@ def sync_fields(services: Services, team_id: str) -> list[ObjectSummary]:
         if not described:
             # Credentials of another org cleared the catalog after it was read above.
             raise UserInputError(MSG.credentials_changed_during_describe)
-        objects = [obj for obj in described if obj.available]
+        objects = [obj for obj in described if obj.available and obj.object_name.lower() in configured]
         existing = set(mirror.existing_tables(session.connection()))
         clash = sorted(existing & {obj.table_name for obj in objects})
         if clash:
@@ -231,7 +275,7 @@ def sync_fields(services: Services, team_id: str) -> list[ObjectSummary]:
         mirror.create_tables(
             session, {obj.object_name: catalog.fields(session, team_id, obj.object_name) for obj in objects}
         )
-    return summaries(services, team_id)
+    return overview(services, team_id, dropped)
 
 
 def parse_target(target: str) -> tuple[str, str]:
