@@ -43,7 +43,9 @@ class _Messages:
     modal_done_title: Final = "Connected"
     form_username_invalid: Final = "Enter the Salesforce username, which looks like an email address."
     form_password_missing: Final = "Enter the password."
-    form_token_invalid: Final = "A security token has no spaces; paste it exactly as Salesforce sent it."
+    form_token_invalid: Final = (
+        "A security token is letters and digits only (about 25 of them); paste it exactly as Salesforce sent it."
+    )
     login_invalid: Final = (
         "Salesforce did not accept this username, password and security token. Check the password, "
         "and use the newest security token: resetting the password resets the token too. "
@@ -276,6 +278,21 @@ class _Messages:
     )
     fields_object_added_late: Final = (
         "*{name}*: added to `SYNCBOT_OBJECTS` after `/sync sync-fields`; it has no table"
+    )
+
+    form_username_too_long: Final = "A Salesforce username has at most {limit} characters."
+    form_password_too_long: Final = "That is longer than a Salesforce password can be (at most {limit} characters)."
+    form_password_control: Final = (
+        "The password contains control characters, which no Salesforce password has; type it again."
+    )
+    modal_checking: Final = (
+        ":hourglass_flowing_sand: *Checking with Salesforce…* This window updates itself with the result; "
+        "nothing is stored until Salesforce accepts the login."
+    )
+    modal_still_checking: Final = "Still checking the last submission with Salesforce; wait for its result."
+    modal_field_error: Final = ":warning: {message}"
+    credentials_not_saved: Final = (
+        "The Salesforce login you submitted was not saved: {reason} Run `/sync credentials` to try again."
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from bot.errors import LoginFailed, SecretKeyMissing, StepOutOfOrder, StorageError
@@ -17,9 +19,19 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# Slack waits three seconds for a modal submission to be answered; the login and
-# the org lookup together must fit in that, with room for the rest of the request.
-SUBMISSION_TIMEOUT = (1.5, 2.2)
+# (connect, read) seconds for each request of the login and the org lookup. The modal is
+# answered within Slack's 3 s whatever these are (it says "Checking…" when Salesforce is
+# slower); they bound how long it may say so.
+SUBMISSION_TIMEOUT = (5.0, 15.0)
+
+# Longest values the modal accepts (its inputs enforce them too): Salesforce usernames
+# have at most 80 characters, tokens are about 25 letters and digits, and no password
+# policy comes near 256.
+MAX_USERNAME = 80
+MAX_PASSWORD = 256
+MAX_TOKEN = 64
+_USERNAME = re.compile(r"^[^@\s<>&`*]+@[^@\s<>&`*]+\.[^@\s<>&`*]+$")
+_TOKEN = re.compile(r"^[A-Za-z0-9]*$")
 
 
 @dataclass(frozen=True)
@@ -32,13 +44,29 @@ class CredentialsForm:
     sandbox: bool = False
 
     def validate(self) -> None:
-        """Raise :class:`LoginFailed` (naming the input) for values that cannot be right."""
-        if not self.username or "@" not in self.username or any(ch.isspace() for ch in self.username):
+        """Raise :class:`LoginFailed` (naming the input) for values that cannot be right.
+
+        Nothing here needs the network, so the modal is answered with the error at once.
+        Usernames with Slack markup or control characters are refused (they are shown
+        back later); the password is taken as typed, bar control characters.
+        """
+        if len(self.username) > MAX_USERNAME:
+            raise LoginFailed(MSG.form_username_too_long.format(limit=MAX_USERNAME), code="FORM", field="username")
+        if not _USERNAME.match(self.username) or _has_control(self.username):
             raise LoginFailed(MSG.form_username_invalid, code="FORM", field="username")
         if not self.password:
             raise LoginFailed(MSG.form_password_missing, code="FORM", field="password")
-        if any(ch.isspace() for ch in self.security_token):
+        if len(self.password) > MAX_PASSWORD:
+            raise LoginFailed(MSG.form_password_too_long.format(limit=MAX_PASSWORD), code="FORM", field="password")
+        if _has_control(self.password):
+            raise LoginFailed(MSG.form_password_control, code="FORM", field="password")
+        if len(self.security_token) > MAX_TOKEN or not _TOKEN.match(self.security_token):
             raise LoginFailed(MSG.form_token_invalid, code="FORM", field="security_token")
+
+
+def _has_control(value: str) -> bool:
+    """True when ``value`` holds a control or format character (NUL, escape, bidi overrides)."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
 
 
 def require_secret_key(services: Services) -> None:
