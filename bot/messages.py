@@ -295,5 +295,11 @@ class _Messages:
         "The Salesforce login you submitted was not saved: {reason} Run `/sync credentials` to try again."
     )
 
+    database_owned: Final = (
+        "This syncbot database belongs to the Slack workspace `{owner}`: one deployment serves one Slack "
+        "workspace and one Salesforce org (the `sf_*` tables have no workspace column). To connect this "
+        "workspace, run a second syncbot deployment with its own `DATABASE_URL`."
+    )
+
 
 MSG: Final = _Messages()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -87,6 +87,39 @@ def set_alert_channel(session: Session, team_id: str, channel_id: str) -> None:
 def set_paused(session: Session, team_id: str, paused: bool) -> None:
     """Pause or resume the scheduled cycles of a workspace."""
     session.execute(update(Workspace).where(Workspace.team_id == team_id).values(paused=paused))
+
+
+# Any constant will do: workspaces claiming this database take turns on it.
+_PG_OWNER_LOCK = 0x53594E44
+
+
+def lock_ownership(session: Session) -> None:
+    """Serialise claims of the database by workspaces until the transaction ends
+    (an advisory lock on PostgreSQL; SQLite's write lock already serialises writers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_OWNER_LOCK})
+
+
+def owner(session: Session) -> str | None:
+    """The workspace this database belongs to: the first whose tables were created,
+    else the first that stored credentials; None while nobody has.
+
+    The ``sf_*`` tables carry no workspace column, so one database serves one workspace;
+    the owner is derived from the rows that record the setup, without a column of its own.
+    """
+    built = session.scalars(
+        select(Workspace.team_id)
+        .where(Workspace.fields_synced_at.is_not(None))
+        .order_by(Workspace.fields_synced_at, Workspace.team_id)
+        .limit(1)
+    ).first()
+    if built is not None:
+        return built
+    return session.scalars(
+        select(SalesforceCredentials.team_id)
+        .order_by(SalesforceCredentials.verified_at, SalesforceCredentials.team_id)
+        .limit(1)
+    ).first()
 
 
 def credentials(session: Session, team_id: str) -> SalesforceCredentials | None:

@@ -8,7 +8,9 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
-from bot.errors import LoginFailed, SecretKeyMissing, StepOutOfOrder, StorageError
+from sqlalchemy.orm import Session
+
+from bot.errors import LoginFailed, OtherWorkspace, SecretKeyMissing, StepOutOfOrder, StorageError
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.gateway import OrgInfo, SalesforceConnection
@@ -75,13 +77,27 @@ def require_secret_key(services: Services) -> None:
         raise SecretKeyMissing(MSG.secret_key_missing)
 
 
+def require_database_owner(services: Services, team_id: str) -> None:
+    """Refuse a workspace other than the one this database belongs to (if it belongs to one)."""
+    with services.db.session() as session:
+        _check_owner(session, team_id)
+
+
+def _check_owner(session: Session, team_id: str) -> None:
+    owner = workspaces.owner(session)
+    if owner is not None and owner != team_id:
+        raise OtherWorkspace(MSG.database_owned.format(owner=owner))
+
+
 def verify_and_store(services: Services, *, team_id: str, user_id: str, form: CredentialsForm) -> OrgInfo:
     """Log in with the form's values and, only if that works, store them encrypted.
 
-    Raises :class:`LoginFailed` with the modal input to fix; nothing is stored then.
+    Raises :class:`LoginFailed` with the modal input to fix, or :class:`OtherWorkspace`
+    when the database belongs to another workspace; nothing is stored then.
     """
     require_secret_key(services)
     form.validate()
+    require_database_owner(services, team_id)
     started = time.monotonic()
     connection = services.gateway.login(
         username=form.username,
@@ -94,6 +110,9 @@ def verify_and_store(services: Services, *, team_id: str, user_id: str, form: Cr
     log.info("verified Salesforce login for team %s in %.2fs (org %s)", team_id, time.monotonic() - started, org.org_id)
     sealed = services.secrets.seal(LoginSecret(password=form.password, security_token=form.security_token))
     with services.db.session() as session:
+        # Checked again under the lock: two workspaces storing at once cannot both own it.
+        workspaces.lock_ownership(session)
+        _check_owner(session, team_id)
         workspaces.ensure(session, team_id)
         # Locked and read again: a sync-fields or confirm claimed meanwhile either waits for
         # this transaction or is seen by the checks below, never slips in between.
