@@ -6,6 +6,7 @@ Strings with ``{names}`` are ``str.format`` templates. Slack mrkdwn is allowed
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Final
 
 
@@ -303,3 +304,21 @@ class _Messages:
 
 
 MSG: Final = _Messages()
+
+# How much of a typed value an answer shows back: enough to recognise it, never a wall of text.
+ECHO_LIMIT = 80
+
+
+def quoted(value: str, *, limit: int = ECHO_LIMIT) -> str:
+    """Text a person typed, safe to show inside `backticks` in Slack mrkdwn.
+
+    Control and format characters (NUL, escapes, bidi overrides) show as U+FFFD; long
+    values are cut with an ellipsis; a backtick becomes a look-alike so nothing typed can
+    close the code span; ``&``, ``<`` and ``>`` are escaped as Slack asks, so that
+    ``<!channel>`` or ``<@U…>`` shows as typed and never pings anyone.
+    """
+    cleaned = "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in value)
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    cleaned = cleaned.replace("`", "\u02cb")
+    return cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

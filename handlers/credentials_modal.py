@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import LoginFailed, SyncbotError
-from bot.messages import MSG
+from bot.messages import MSG, quoted
 from bot.runtime import Services
 from bot.salesforce.gateway import OrgInfo
 from bot.setup.credentials import (
@@ -113,7 +113,9 @@ def connected_view(org: OrgInfo) -> dict[str, Any]:
 def saved_text(org: OrgInfo) -> str:
     """Who logged in to which org (the org itself says whether it is a sandbox)."""
     kind = MSG.org_kind_sandbox if org.is_sandbox else MSG.org_kind_production
-    return MSG.credentials_saved.format(username=org.username, org_name=org.org_name, org_id=org.org_id, kind=kind)
+    return MSG.credentials_saved.format(
+        username=quoted(org.username), org_name=quoted(org.org_name), org_id=org.org_id, kind=kind
+    )
 
 
 def read_form(view: dict[str, Any]) -> CredentialsForm:

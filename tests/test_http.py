@@ -141,3 +141,39 @@ def test_without_a_signing_secret_there_is_no_http_app(slack, sqlite_url: str, m
         create_app(services, socket_mode=True)
     finally:
         services.db.dispose()
+
+
+def test_oversized_bodies_are_refused_before_parsing(bot: RunningBot) -> None:
+    from handlers.web import MAX_BODY_BYTES
+
+    bot.command("help")  # the app answers normally around the refusals
+    form = ("token=x&command=%2Fsync&text=" + "a" * (MAX_BODY_BYTES + 1)).encode()
+    signed = bot.sender.post(form, "application/x-www-form-urlencoded")
+    assert signed.status_code == 413
+
+    def chunks():  # no Content-Length: the server counts as it reads
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"a" * 65536
+
+    chunked = requests.post(f"{bot.url}/slack/events", data=chunks(), timeout=10,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert chunked.status_code == 413
+    assert "`/sync status`" in bot.ask("help")
+
+
+def test_the_app_itself_refuses_a_long_body_without_reading_it(bot: RunningBot) -> None:
+    # Behind another server than waitress, the WSGI app still never reads an oversized body.
+    from handlers.app import create_app
+    from handlers.web import MAX_BODY_BYTES, create_wsgi_app
+
+    class Unreadable:
+        def read(self, *_: object) -> bytes:
+            raise AssertionError("the body was read")
+
+    app = create_wsgi_app(create_app(bot.services), bot.services)
+    seen: list[str] = []
+    environ = {"PATH_INFO": "/slack/events", "REQUEST_METHOD": "POST", "CONTENT_LENGTH": str(MAX_BODY_BYTES + 1),
+               "CONTENT_TYPE": "application/json", "wsgi.input": Unreadable()}
+    body = b"".join(app(environ, lambda status, headers, *rest: seen.append(status)))
+    assert seen == ["413 Content Too Large"]
+    assert body == b'{"ok": false, "error": "body_too_large"}'

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.errors import AlreadyDone, UserInputError
-from bot.messages import MSG
+from bot.messages import MSG, quoted
 from bot.runtime import Services
 from bot.salesforce.describe import REQUIRED_FIELDS, ObjectInfo
 from bot.setup import progress
@@ -282,7 +282,7 @@ def parse_target(target: str) -> tuple[str, str]:
     """Split ``Object.Field``; anything else is a clear error."""
     parts = target.strip().split(".")
     if len(parts) != 2 or not all(parts):
-        raise UserInputError(MSG.bad_target.format(target=target))
+        raise UserInputError(MSG.bad_target.format(target=quoted(target)))
     return parts[0], parts[1]
 
 
@@ -293,7 +293,7 @@ def resolve_object(session: Session, team_id: str, name: str) -> str:
         raise UserInputError(MSG.no_catalog)
     found = objects.get(name.lower())
     if found is None:
-        raise UserInputError(MSG.unknown_object.format(name=name, hint=_hint(name, objects.values())))
+        raise UserInputError(MSG.unknown_object.format(name=quoted(name), hint=_hint(name, objects.values())))
     return found
 
 
@@ -304,7 +304,9 @@ def resolve_field(session: Session, team_id: str, object_name: str, name: str) -
     if found is None:
         names = [row.field_name for row in rows.values()]
         raise UserInputError(
-            MSG.unknown_field.format(name=f"{object_name}.{name}", hint=_hint(name, names, prefix=f"{object_name}."))
+            MSG.unknown_field.format(
+                name=f"{object_name}.{quoted(name)}", hint=_hint(name, names, prefix=f"{object_name}.")
+            )
         )
     return found
 
@@ -315,4 +317,4 @@ def _hint(name: str, choices: Iterable[str], *, prefix: str = "") -> str:
     close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
     if not close:
         return ""
-    return MSG.did_you_mean.format(names=", ".join(f"`{prefix}{lowered[c]}`" for c in close))
+    return MSG.did_you_mean.format(names=", ".join(f"`{quoted(prefix + lowered[c])}`" for c in close))

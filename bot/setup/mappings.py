@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import UserInputError
-from bot.messages import MSG
+from bot.messages import MSG, quoted
 from bot.runtime import Services
 from bot.salesforce.describe import REQUIRED_FIELDS
 from bot.setup import progress
@@ -55,7 +55,7 @@ def rename(services: Services, team_id: str, target: str, column: str) -> tuple[
     object_name, field_name = parse_target(target)
     column = column.strip()
     if not _COLUMN.match(column):
-        raise UserInputError(MSG.map_bad_column.format(column=column))
+        raise UserInputError(MSG.map_bad_column.format(column=quoted(column)))
     if column in mirror.SYSTEM_COLUMNS.values():
         raise UserInputError(MSG.map_system_column.format(column=column))
     if column in mirror.RESERVED_WORDS:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.errors import SyncbotError
-from bot.messages import MSG
+from bot.messages import MSG, quoted
 from bot.runtime import Services
 from handlers.authorization import AdminCheck
 from handlers.commands import Invocation, Reply, Subcommand, load_all
@@ -78,7 +78,7 @@ def register(app: App, services: Services, admins: AdminCheck) -> None:
         sub = registry.get(name)
         if sub is None:
             metrics.SUBCOMMANDS.labels(subcommand="unknown", outcome="refused").inc()
-            ack(**help_reply(inv, prefix=MSG.unknown_subcommand.format(command=name)).payload())
+            ack(**help_reply(inv, prefix=MSG.unknown_subcommand.format(command=quoted(name))).payload())
             return
         if sub.inline:
             reply = execute(sub, inv, admins)
@@ -98,7 +98,7 @@ def register(app: App, services: Services, admins: AdminCheck) -> None:
         command = (body.get("actions") or [{}])[0].get("value", "")
         sub = registry.get(command)
         if command not in CONFIRMABLE or sub is None:
-            respond(replace_original=True, text=MSG.unknown_subcommand.format(command=command))
+            respond(replace_original=True, text=MSG.unknown_subcommand.format(command=quoted(command)))
             return
         inv = Invocation(
             services=services,
