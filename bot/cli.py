@@ -10,10 +10,14 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.errors import SyncbotError
 from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from bot.runtime import Services
 
 log = logging.getLogger("syncbot")
 
@@ -41,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the whole product offline, on the built-in Salesforce simulator")
     demo.add_argument("--database", type=Path, help="keep the demo's SQLite database in this file")
     commands.add_parser("keygen", help="print a new value for SYNCBOT_SECRET_KEY")
+    commands.add_parser(
+        "rotate-key", help="re-encrypt the stored Salesforce logins with the first key of SYNCBOT_SECRET_KEY"
+    )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply schema migrations")
@@ -70,6 +77,8 @@ def _run(args: argparse.Namespace) -> int:
 
         print(new_key())
         return 0
+    if args.command == "rotate-key":
+        return _rotate_key()
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -93,6 +102,33 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def _rotate_key() -> int:
+    from bot.messages import MSG
+    from bot.runtime import build_services
+    from bot.setup.credentials import rotate_secret_key
+
+    services = build_services(Settings.from_env(require=("SYNCBOT_SECRET_KEY",)))
+    try:
+        count = rotate_secret_key(services)
+    finally:
+        services.db.dispose()
+    print(MSG.rotate_key_done.format(count=count, logins="login" if count == 1 else "logins"))
+    return 0
+
+
+def _report_key_problem(services: "Services") -> None:
+    """Say in one line, at start, when the key opens none of the stored logins.
+
+    The process keeps running: ``/sync credentials`` (or the old key and
+    ``syncbot rotate-key``) is the way out, and exiting would only make a crash loop.
+    """
+    from bot.setup.credentials import key_problem
+
+    problem = key_problem(services)
+    if problem:
+        log.error(problem)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from bot.runtime import build_services
     from bot.scheduler import scheduler_running
@@ -101,6 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
     services = build_services(settings)
+    _report_key_problem(services)
     server = create_server(
         create_wsgi_app(create_app(services), services), host=args.host, port=args.port or settings.port
     )
@@ -128,6 +165,7 @@ def _socket(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"))
     services = build_services(settings)
+    _report_key_problem(services)
     app = create_app(services, socket_mode=True)
     try:
         with scheduler_running(services, enabled=not args.no_scheduler):
@@ -142,6 +180,7 @@ def _worker() -> int:
     from bot.scheduler import scheduler_running
 
     services = build_services(Settings.from_env(require=("SLACK_BOT_TOKEN",)))
+    _report_key_problem(services)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

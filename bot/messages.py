@@ -302,6 +302,24 @@ class _Messages:
         "workspace, run a second syncbot deployment with its own `DATABASE_URL`."
     )
 
+    secret_keys_open_nothing: Final = (
+        "SYNCBOT_SECRET_KEY opens none of the stored Salesforce logins (workspace {teams}): they were encrypted "
+        "with another key. Put that key after the new one in SYNCBOT_SECRET_KEY and run `syncbot rotate-key`, "
+        "or enter the credentials again with `/sync credentials`."
+    )
+    secret_key_unset_with_logins: Final = (
+        "SYNCBOT_SECRET_KEY is not set, so the stored Salesforce logins (workspace {teams}) can't be read; "
+        "set the key they were encrypted with."
+    )
+    rotate_key_done: Final = (
+        "Re-encrypted {count} stored Salesforce {logins} with the first key of SYNCBOT_SECRET_KEY; "
+        "the other keys can now be removed."
+    )
+    rotate_key_unreadable: Final = (
+        "No key in SYNCBOT_SECRET_KEY opens the stored Salesforce login of workspace {team}; nothing was "
+        "changed. Add the key it was encrypted with (after the new one, comma-separated)."
+    )
+
 
 MSG: Final = _Messages()
 

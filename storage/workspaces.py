@@ -127,6 +127,14 @@ def credentials(session: Session, team_id: str) -> SalesforceCredentials | None:
     return session.get(SalesforceCredentials, team_id, populate_existing=True)
 
 
+def all_credentials(session: Session, *, for_update: bool = False) -> list[SalesforceCredentials]:
+    """Every stored Salesforce login (one per workspace), optionally locked for rewriting."""
+    query = select(SalesforceCredentials).order_by(SalesforceCredentials.team_id)
+    if for_update:
+        query = query.with_for_update()
+    return list(session.scalars(query))
+
+
 def save_credentials(session: Session, row: SalesforceCredentials) -> None:
     """Store (or replace) the Salesforce login of a workspace."""
     session.merge(row)

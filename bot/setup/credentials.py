@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from bot.errors import LoginFailed, OtherWorkspace, SecretKeyMissing, StepOutOfOrder, StorageError
+from bot.errors import (
+    LoginFailed,
+    OtherWorkspace,
+    SecretKeyMismatch,
+    SecretKeyMissing,
+    StepOutOfOrder,
+    StorageError,
+)
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.gateway import OrgInfo, SalesforceConnection
@@ -171,6 +178,45 @@ def connect(services: Services, team_id: str) -> SalesforceConnection:
         )
     except LoginFailed as exc:
         raise LoginFailed(MSG.stored_login_failed.format(reason=exc), code=exc.code, field=exc.field) from None
+
+
+def unreadable_logins(services: Services) -> list[str]:
+    """The workspaces whose stored login the configured keys cannot decrypt."""
+    with services.db.session() as session:
+        return [row.team_id for row in workspaces.all_credentials(session) if not services.secrets.can_open(row.secret)]
+
+
+def key_problem(services: Services) -> str | None:
+    """One line saying that ``SYNCBOT_SECRET_KEY`` opens no stored login, or None when all is well.
+
+    Only when it opens none: one undecryptable login among readable ones is that
+    workspace's own affair (``/sync credentials`` again), not a wrong key.
+    """
+    unreadable = unreadable_logins(services)
+    with services.db.session() as session:
+        stored = len(workspaces.all_credentials(session))
+    if not unreadable or len(unreadable) < stored:
+        return None
+    teams = ", ".join(unreadable)
+    if not services.secrets.ready:
+        return MSG.secret_key_unset_with_logins.format(teams=teams)
+    return MSG.secret_keys_open_nothing.format(teams=teams)
+
+
+def rotate_secret_key(services: Services) -> int:
+    """Encrypt every stored login again with the first key; all or nothing.
+
+    Returns how many were re-encrypted. Raises :class:`SecretKeyMismatch` naming the
+    workspace whose login no key opens; nothing is changed then.
+    """
+    require_secret_key(services)
+    with services.db.session() as session:
+        rows = workspaces.all_credentials(session, for_update=True)
+        for row in rows:
+            if not services.secrets.can_open(row.secret):
+                raise SecretKeyMismatch(MSG.rotate_key_unreadable.format(team=row.team_id))
+            row.secret = services.secrets.rotate(row.secret)
+        return len(rows)
 
 
 @dataclass(frozen=True)
