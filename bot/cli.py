@@ -158,7 +158,9 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 def _socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
+    from bot.errors import ConfigError
     from bot.runtime import build_services
     from bot.scheduler import scheduler_running
     from handlers.app import create_app
@@ -166,13 +168,33 @@ def _socket(args: argparse.Namespace) -> int:
     settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"))
     services = build_services(settings)
     _report_key_problem(services)
-    app = create_app(services, socket_mode=True)
+    stop = _stop_on_signals()
     try:
-        with scheduler_running(services, enabled=not args.no_scheduler):
-            SocketModeHandler(app, settings.slack_app_token).start()
+        handler = SocketModeHandler(create_app(services, socket_mode=True), settings.slack_app_token)
+        try:
+            with scheduler_running(services, enabled=not args.no_scheduler):
+                try:
+                    handler.connect()
+                except SlackApiError as exc:
+                    error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+                    raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({error}).") from None
+                log.info("syncbot connected to Slack over Socket Mode")
+                stop.wait()
+        finally:
+            # Disconnects and lets listeners already running finish before the database goes.
+            handler.close()
     finally:
         services.db.dispose()
+    log.info("syncbot socket stopped")
     return 0
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so that a long-running command stops cleanly."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
 
 
 def _worker() -> int:
@@ -181,9 +203,7 @@ def _worker() -> int:
 
     services = build_services(Settings.from_env(require=("SLACK_BOT_TOKEN",)))
     _report_key_problem(services)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = _stop_on_signals()
     try:
         with scheduler_running(services):
             log.info("syncbot worker running; a sync tick every %ss", services.settings.sync_interval)
