@@ -180,22 +180,16 @@ def connect(services: Services, team_id: str) -> SalesforceConnection:
         raise LoginFailed(MSG.stored_login_failed.format(reason=exc), code=exc.code, field=exc.field) from None
 
 
-def unreadable_logins(services: Services) -> list[str]:
-    """The workspaces whose stored login the configured keys cannot decrypt."""
-    with services.db.session() as session:
-        return [row.team_id for row in workspaces.all_credentials(session) if not services.secrets.can_open(row.secret)]
-
-
 def key_problem(services: Services) -> str | None:
     """One line saying that ``SYNCBOT_SECRET_KEY`` opens no stored login, or None when all is well.
 
     Only when it opens none: one undecryptable login among readable ones is that
     workspace's own affair (``/sync credentials`` again), not a wrong key.
     """
-    unreadable = unreadable_logins(services)
     with services.db.session() as session:
-        stored = len(workspaces.all_credentials(session))
-    if not unreadable or len(unreadable) < stored:
+        stored = workspaces.all_credentials(session)
+    unreadable = [row.team_id for row in stored if not services.secrets.can_open(row.secret)]
+    if not unreadable or len(unreadable) < len(stored):
         return None
     teams = ", ".join(unreadable)
     if not services.secrets.ready:
