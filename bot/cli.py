@@ -10,10 +10,14 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.errors import SyncbotError
 from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from bot.runtime import Services
 
 log = logging.getLogger("syncbot")
 
@@ -41,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the whole product offline, on the built-in Salesforce simulator")
     demo.add_argument("--database", type=Path, help="keep the demo's SQLite database in this file")
     commands.add_parser("keygen", help="print a new value for SYNCBOT_SECRET_KEY")
+    commands.add_parser(
+        "rotate-key", help="re-encrypt the stored Salesforce logins with the first key of SYNCBOT_SECRET_KEY"
+    )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply schema migrations")
@@ -70,6 +77,8 @@ def _run(args: argparse.Namespace) -> int:
 
         print(new_key())
         return 0
+    if args.command == "rotate-key":
+        return _rotate_key()
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -93,6 +102,33 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def _rotate_key() -> int:
+    from bot.messages import MSG
+    from bot.runtime import build_services
+    from bot.setup.credentials import rotate_secret_key
+
+    services = build_services(Settings.from_env(require=("SYNCBOT_SECRET_KEY",)))
+    try:
+        count = rotate_secret_key(services)
+    finally:
+        services.db.dispose()
+    print(MSG.rotate_key_done.format(count=count, logins="login" if count == 1 else "logins"))
+    return 0
+
+
+def _report_key_problem(services: "Services") -> None:
+    """Say in one line, at start, when the key opens none of the stored logins.
+
+    The process keeps running: ``/sync credentials`` (or the old key and
+    ``syncbot rotate-key``) is the way out, and exiting would only make a crash loop.
+    """
+    from bot.setup.credentials import key_problem
+
+    problem = key_problem(services)
+    if problem:
+        log.error(problem)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from bot.runtime import build_services
     from bot.scheduler import scheduler_running
@@ -101,6 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
     services = build_services(settings)
+    _report_key_problem(services)
     server = create_server(
         create_wsgi_app(create_app(services), services), host=args.host, port=args.port or settings.port
     )
@@ -121,20 +158,43 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 def _socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
+    from bot.errors import ConfigError
     from bot.runtime import build_services
     from bot.scheduler import scheduler_running
     from handlers.app import create_app
 
     settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"))
     services = build_services(settings)
-    app = create_app(services)
+    _report_key_problem(services)
+    stop = _stop_on_signals()
     try:
-        with scheduler_running(services, enabled=not args.no_scheduler):
-            SocketModeHandler(app, settings.slack_app_token).start()
+        handler = SocketModeHandler(create_app(services, socket_mode=True), settings.slack_app_token)
+        try:
+            with scheduler_running(services, enabled=not args.no_scheduler):
+                try:
+                    handler.connect()
+                except SlackApiError as exc:
+                    error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+                    raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({error}).") from None
+                log.info("syncbot connected to Slack over Socket Mode")
+                stop.wait()
+        finally:
+            # Disconnects and lets listeners already running finish before the database goes.
+            handler.close()
     finally:
         services.db.dispose()
+    log.info("syncbot socket stopped")
     return 0
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so that a long-running command stops cleanly."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
 
 
 def _worker() -> int:
@@ -142,9 +202,8 @@ def _worker() -> int:
     from bot.scheduler import scheduler_running
 
     services = build_services(Settings.from_env(require=("SLACK_BOT_TOKEN",)))
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    _report_key_problem(services)
+    stop = _stop_on_signals()
     try:
         with scheduler_running(services):
             log.info("syncbot worker running; each workspace syncs every %ss", services.settings.sync_interval)

@@ -129,15 +129,22 @@ def _database_url(value: str) -> str:
 
 
 def _fernet_key(value: str | None) -> str | None:
+    """One Fernet key, or several comma-separated (the first encrypts, all decrypt)."""
     if value is None:
         return None
-    try:
-        Fernet(value.encode())
-    except (ValueError, TypeError):
-        raise ConfigError(
-            "SYNCBOT_SECRET_KEY is not a valid key; make one with `syncbot keygen`."
-        ) from None
-    return value
+    keys = [part.strip() for part in value.split(",") if part.strip()]
+    if not keys:
+        return None
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            # Which key, never the key itself: it is a secret, however malformed.
+            where = "" if len(keys) == 1 else f": key {number} of {len(keys)}"
+            raise ConfigError(
+                f"SYNCBOT_SECRET_KEY{where} is not a valid key; make one with `syncbot keygen`."
+            ) from None
+    return ",".join(keys)
 
 
 def _admins(value: str | None) -> frozenset[str]:

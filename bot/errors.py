@@ -48,6 +48,10 @@ class AlreadyDone(UserInputError):
     """A step that runs once was asked for again (a double click, a race)."""
 
 
+class OtherWorkspace(UserInputError):
+    """The database already belongs to another Slack workspace (one workspace, one org per database)."""
+
+
 class SalesforceError(SyncbotError):
     """Salesforce refused a request or could not be reached."""
 

@@ -6,6 +6,7 @@ Strings with ``{names}`` are ``str.format`` templates. Slack mrkdwn is allowed
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Final
 
 
@@ -43,7 +44,9 @@ class _Messages:
     modal_done_title: Final = "Connected"
     form_username_invalid: Final = "Enter the Salesforce username, which looks like an email address."
     form_password_missing: Final = "Enter the password."
-    form_token_invalid: Final = "A security token has no spaces; paste it exactly as Salesforce sent it."
+    form_token_invalid: Final = (
+        "A security token is letters and digits only (about 25 of them); paste it exactly as Salesforce sent it."
+    )
     login_invalid: Final = (
         "Salesforce did not accept this username, password and security token. Check the password, "
         "and use the newest security token: resetting the password resets the token too. "
@@ -227,7 +230,10 @@ class _Messages:
         "Only syncbot admins can run `/sync {command}`. Admins are the users in `SYNCBOT_ADMINS`, "
         "or, when it is empty, the workspace's admins and owners."
     )
-    admin_lookup_failed: Final = "Couldn't check whether you are an admin (Slack said `{error}`); nothing changed."
+    admin_lookup_failed: Final = (
+        "Couldn't check whether you are an admin (Slack said `{error}`), so this is not allowed "
+        "for now; nothing changed. Try again in a minute."
+    )
     unknown_subcommand: Final = "`/sync {command}` is not a subcommand."
     usage: Final = "Usage: `/sync {usage}`"
     not_yet_available: Final = "`/sync {command}` arrives with the sync engine; it does nothing yet."
@@ -485,5 +491,81 @@ class _Messages:
     duration_minutes: Final = "{minutes} min {seconds} s"
     duration_hours: Final = "{hours} h {minutes} min"
 
+    # --- hardening (issue 8) -------------------------------------------------------------
+    signing_secret_missing: Final = (
+        "SLACK_SIGNING_SECRET is not set; without it anyone could send requests in Slack's name."
+    )
+
+    credentials_changed_during_describe: Final = (
+        "The Salesforce credentials changed to another org while the fields were being read; "
+        "nothing was created. Run the command again to read the new org's fields."
+    )
+    workspace_vanished: Final = "The workspace record vanished while it was being read; nothing was stored. Try again."
+
+    fields_object_dropped: Final = "*{name}*: no longer in `SYNCBOT_OBJECTS`, so it was left out"
+    fields_object_unconfigured: Final = (
+        "*{name}* → `{table}`: no longer in `SYNCBOT_OBJECTS`; its table is kept as it is"
+    )
+    fields_object_added_late: Final = (
+        "*{name}*: added to `SYNCBOT_OBJECTS` after `/sync sync-fields`; it has no table"
+    )
+
+    form_username_too_long: Final = "A Salesforce username has at most {limit} characters."
+    form_password_too_long: Final = "That is longer than a Salesforce password can be (at most {limit} characters)."
+    form_password_control: Final = (
+        "The password contains control characters, which no Salesforce password has; type it again."
+    )
+    modal_checking: Final = (
+        ":hourglass_flowing_sand: *Checking with Salesforce…* This window updates itself with the result; "
+        "nothing is stored until Salesforce accepts the login."
+    )
+    modal_still_checking: Final = "Still checking the last submission with Salesforce; wait for its result."
+    modal_field_error: Final = ":warning: {message}"
+    credentials_not_saved: Final = (
+        "The Salesforce login you submitted was not saved: {reason} Run `/sync credentials` to try again."
+    )
+
+    database_owned: Final = (
+        "This syncbot database belongs to the Slack workspace `{owner}`: one deployment serves one Slack "
+        "workspace and one Salesforce org (the `sf_*` tables have no workspace column). To connect this "
+        "workspace, run a second syncbot deployment with its own `DATABASE_URL`."
+    )
+
+    secret_keys_open_nothing: Final = (
+        "SYNCBOT_SECRET_KEY opens none of the stored Salesforce logins (workspace {teams}): they were encrypted "
+        "with another key. Put that key after the new one in SYNCBOT_SECRET_KEY and run `syncbot rotate-key`, "
+        "or enter the credentials again with `/sync credentials`."
+    )
+    secret_key_unset_with_logins: Final = (
+        "SYNCBOT_SECRET_KEY is not set, so the stored Salesforce logins (workspace {teams}) can't be read; "
+        "set the key they were encrypted with."
+    )
+    rotate_key_done: Final = (
+        "Re-encrypted {count} stored Salesforce {logins} with the first key of SYNCBOT_SECRET_KEY; "
+        "the other keys can now be removed."
+    )
+    rotate_key_unreadable: Final = (
+        "No key in SYNCBOT_SECRET_KEY opens the stored Salesforce login of workspace {team}; nothing was "
+        "changed. Add the key it was encrypted with (after the new one, comma-separated)."
+    )
+
 
 MSG: Final = _Messages()
+
+# How much of a typed value an answer shows back: enough to recognise it, never a wall of text.
+ECHO_LIMIT = 80
+
+
+def quoted(value: str, *, limit: int = ECHO_LIMIT) -> str:
+    """Text a person typed, safe to show inside `backticks` in Slack mrkdwn.
+
+    Control and format characters (NUL, escapes, bidi overrides) show as U+FFFD; long
+    values are cut with an ellipsis; a backtick becomes a look-alike so nothing typed can
+    close the code span; ``&``, ``<`` and ``>`` are escaped as Slack asks, so that
+    ``<!channel>`` or ``<@U…>`` shows as typed and never pings anyone.
+    """
+    cleaned = "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in value)
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    cleaned = cleaned.replace("`", "\u02cb")
+    return cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

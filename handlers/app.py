@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -10,8 +11,10 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.errors import ConfigError
+from bot.messages import MSG
 from bot.runtime import Services
 from handlers import credentials_modal, home
+from handlers.authorization import AdminCheck
 from handlers.commands import router
 
 log = logging.getLogger(__name__)
@@ -29,28 +32,43 @@ _bolt_logger = logging.getLogger("slack_bolt")
 _bolt_logger.addFilter(_ClientTokenNotice())
 
 
-def create_app(services: Services, *, verify_token: bool = True) -> App:
+def create_app(services: Services, *, verify_token: bool = True, socket_mode: bool = False) -> App:
     """A Bolt app whose every Web API call goes to ``SLACK_API_URL``.
 
     ``verify_token`` checks the bot token with ``auth.test`` at start, so that a
     wrong token stops the program with a clear line instead of failing later.
+    Over HTTP every request must carry Slack's signature, so there is no HTTP app
+    without ``SLACK_SIGNING_SECRET``; with ``socket_mode`` requests arrive over the
+    connection the app token opened, and there is nothing to sign.
     """
     settings = services.settings
+    if socket_mode:
+        # Bolt skips verification for Socket Mode requests anyway; a random secret makes
+        # sure this app can never verify an HTTP request should it be served by mistake.
+        signing_secret = secrets.token_hex(32)
+    elif settings.slack_signing_secret:
+        signing_secret = settings.slack_signing_secret
+    else:
+        # An empty key is a key anyone can sign with.
+        raise ConfigError(MSG.signing_secret_missing)
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     # Slack answers 429 with Retry-After under load; one polite retry beats a lost reply.
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     try:
         app = App(
             client=client,
-            signing_secret=settings.slack_signing_secret or "",
+            signing_secret=signing_secret,
+            request_verification_enabled=not socket_mode,
             token_verification_enabled=verify_token,
             raise_error_for_unhandled_request=False,
             logger=_bolt_logger,
         )
     except BoltError as exc:
         raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({_short(exc)}).") from None
-    router.register(app, services)
-    credentials_modal.register(app, services)
+    # One cache of admin answers per app, shared by the commands and the modal.
+    admins = AdminCheck(settings.admins)
+    router.register(app, services, admins)
+    credentials_modal.register(app, services, admins)
     home.register(app, services)
     return app
 

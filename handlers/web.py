@@ -25,6 +25,12 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 EVENTS_PATH = "/slack/events"
+# The largest body /slack/events takes. What Slack sends this app is far smaller: a slash
+# command is a few KB (its text has at most 4,000 characters), and the biggest
+# interaction carries one message or view (at most 50 or 100 blocks of 3,000 characters,
+# a few hundred KB once form-encoded). 1 MiB leaves room for all of that, while a flood of
+# huge bodies can neither fill memory nor keep workers busy verifying signatures.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class _SlackEvents(SlackRequestHandler):
@@ -65,6 +71,10 @@ def create_wsgi_app(bolt_app: App, services: Services) -> WsgiApp:
         known = path in (EVENTS_PATH, "/healthz", "/metrics")
         try:
             if path == EVENTS_PATH and method == "POST":
+                if _declared_length(environ) > MAX_BODY_BYTES:
+                    # Refused before a byte is read: no parsing, no signature check.
+                    return _json(recording_start_response, "413 Content Too Large",
+                                 {"ok": False, "error": "body_too_large"})
                 return slack(environ, recording_start_response)
             if path == "/healthz" and method in ("GET", "HEAD"):
                 report = health_check(services)
@@ -84,6 +94,14 @@ def create_wsgi_app(bolt_app: App, services: Services) -> WsgiApp:
     return application
 
 
+def _declared_length(environ: dict[str, Any]) -> int:
+    """The body size the request announces (the server dechunks and bounds the others)."""
+    try:
+        return int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return MAX_BODY_BYTES + 1  # a length that is not a number is refused like a huge one
+
+
 def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
     data = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
@@ -97,7 +115,11 @@ def create_server(app: WsgiApp, *, host: str, port: int, threads: int = 8) -> An
     """
     from waitress.server import create_server as waitress_server
 
-    return waitress_server(app, host=host, port=port, threads=threads, ident="syncbot", clear_untrusted_proxy_headers=True)
+    return waitress_server(
+        app, host=host, port=port, threads=threads, ident="syncbot", clear_untrusted_proxy_headers=True,
+        # Chunked bodies announce no length: waitress counts them and answers 413 itself.
+        max_request_body_size=MAX_BODY_BYTES,
+    )
 
 
 def serve_until_closed(server: Any) -> None:

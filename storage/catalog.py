@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ObjectField, SyncedObject
@@ -41,6 +41,22 @@ def replace_object(session: Session, obj: SyncedObject, fields: Sequence[ObjectF
     for vanished in existing.values():
         session.delete(vanished)
     session.flush()
+
+
+def clear(session: Session, team_id: str) -> None:
+    """Forget every described object and field of a workspace (hide choices and mappings too)."""
+    session.execute(delete(ObjectField).where(ObjectField.team_id == team_id))
+    session.execute(delete(SyncedObject).where(SyncedObject.team_id == team_id))
+
+
+def remove_object(session: Session, team_id: str, object_name: str) -> None:
+    """Forget one described object and its fields."""
+    session.execute(
+        delete(ObjectField).where(ObjectField.team_id == team_id, ObjectField.object_name == object_name)
+    )
+    session.execute(
+        delete(SyncedObject).where(SyncedObject.team_id == team_id, SyncedObject.object_name == object_name)
+    )
 
 
 def objects(session: Session, team_id: str) -> list[SyncedObject]:

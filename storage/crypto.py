@@ -1,11 +1,16 @@
-"""Encryption at rest of the Salesforce secrets (Fernet, keyed by ``SYNCBOT_SECRET_KEY``)."""
+"""Encryption at rest of the Salesforce secrets (Fernet, keyed by ``SYNCBOT_SECRET_KEY``).
+
+The setting may list several keys, comma-separated: the first encrypts, every one
+decrypts (``MultiFernet``), so a key is replaced by putting the new one first, running
+``syncbot rotate-key``, then dropping the old one.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.errors import SecretKeyMismatch, SecretKeyMissing
 from bot.messages import MSG
@@ -20,10 +25,11 @@ class LoginSecret:
 
 
 class SecretBox:
-    """Seals and opens :class:`LoginSecret` values with one Fernet key."""
+    """Seals and opens :class:`LoginSecret` values with the keys of ``SYNCBOT_SECRET_KEY``."""
 
     def __init__(self, key: str | None) -> None:
-        self._fernet = Fernet(key.encode()) if key else None
+        keys = [part.strip() for part in (key or "").split(",") if part.strip()]
+        self._fernet = MultiFernet([Fernet(part.encode()) for part in keys]) if keys else None
 
     @property
     def ready(self) -> bool:
@@ -43,7 +49,22 @@ class SecretBox:
             raise SecretKeyMismatch(MSG.secret_key_mismatch) from None
         return LoginSecret(password=data["password"], security_token=data["security_token"])
 
-    def _require(self) -> Fernet:
+    def can_open(self, blob: bytes) -> bool:
+        """True when one of the keys decrypts ``blob``."""
+        try:
+            self._require().decrypt(blob)
+        except (InvalidToken, SecretKeyMissing):
+            return False
+        return True
+
+    def rotate(self, blob: bytes) -> bytes:
+        """``blob`` encrypted again with the first key (raises :class:`SecretKeyMismatch`)."""
+        try:
+            return self._require().rotate(blob)
+        except InvalidToken:
+            raise SecretKeyMismatch(MSG.secret_key_mismatch) from None
+
+    def _require(self) -> MultiFernet:
         if self._fernet is None:
             raise SecretKeyMissing(MSG.secret_key_missing)
         return self._fernet

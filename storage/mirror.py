@@ -6,6 +6,7 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,9 +53,55 @@ _STRING_TYPES = {
 RESERVED_WORDS = frozenset(PG_RESERVED_WORDS) | frozenset(SQLiteIdentifierPreparer.reserved_words)
 
 
+# PostgreSQL's limit (NAMEDATALEN - 1, in bytes); SQLite has none, so it rules both.
+MAX_IDENTIFIER = 63
+_HASH_LENGTH = 8
+
+
+def fit_identifier(name: str, *, force_hash: bool = False) -> str:
+    """``name`` when it fits in :data:`MAX_IDENTIFIER` bytes; else its start, ``_`` and a
+    short hash of the whole name: stable across runs, and distinct for distinct names.
+
+    ``force_hash`` adds the hash even to a name that fits (to break a tie).
+    """
+    if not force_hash and len(name.encode()) <= MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:_HASH_LENGTH]
+    head = name
+    while len(head.encode()) > MAX_IDENTIFIER - _HASH_LENGTH - 1:
+        head = head[:-1]
+    return f"{head}_{digest}"
+
+
 def table_name(object_name: str) -> str:
-    """``sf_`` plus the object's API name in lower case."""
-    return TABLE_PREFIX + object_name.lower()
+    """``sf_`` plus the object's API name in lower case (shortened with a hash past 63 characters)."""
+    return fit_identifier(TABLE_PREFIX + object_name.lower())
+
+
+def index_name(table: str) -> str:
+    """The name of a mirror table's index on ``systemmodstamp``."""
+    return fit_identifier(f"ix_{table}_systemmodstamp")
+
+
+def default_columns(field_names: Sequence[str]) -> dict[str, str]:
+    """Field API name -> its default column for one object: the system columns, else the name
+    in lower case; names past 63 characters, or that would land on a column already taken,
+    get a hash suffix so that every column fits and no two are the same."""
+    columns: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in field_names:
+        if name in SYSTEM_COLUMNS:
+            columns[name] = SYSTEM_COLUMNS[name]
+            taken.add(columns[name])
+    for name in field_names:
+        if name in SYSTEM_COLUMNS:
+            continue
+        column = fit_identifier(name.lower())
+        if column in taken or column in SYSTEM_COLUMNS.values():
+            column = fit_identifier(name.lower(), force_hash=True)
+        columns[name] = column
+        taken.add(column)
+    return columns
 
 
 def sql_type(sf_type: str, *, length: int | None, precision: int | None, scale: int | None) -> TypeEngine[Any]:
@@ -101,7 +148,7 @@ def build_table(metadata: MetaData, object_name: str, fields: Sequence[ObjectFie
     name = table_name(object_name)
     table = Table(name, metadata, *columns)
     # The sync reads and resumes by SystemModstamp; people filter on live rows.
-    Index(f"ix_{name}_systemmodstamp", table.c.systemmodstamp)
+    Index(index_name(name), table.c.systemmodstamp)
     return table
 
 

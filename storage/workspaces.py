@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.errors import StorageError
+from bot.messages import MSG
 from storage.models import SalesforceCredentials, Workspace
 from storage.types import utcnow
 
@@ -31,7 +33,9 @@ def ensure(session: Session, team_id: str) -> Workspace:
         .on_conflict_do_nothing(index_elements=["team_id"])
     )
     workspace = session.get(Workspace, team_id, populate_existing=True)
-    assert workspace is not None
+    if workspace is None:
+        # Only a concurrent delete of the row just inserted gets here; nothing deletes workspaces.
+        raise StorageError(MSG.workspace_vanished)
     return workspace
 
 
@@ -57,13 +61,19 @@ def claim_step(session: Session, team_id: str, step: str, **values: Any) -> date
     return now
 
 
-def lock(session: Session, team_id: str) -> Workspace:
-    """The workspace row, locked until the transaction ends, so that no setup step
-    can be claimed meanwhile (SQLite's write lock does the same for its sessions)."""
-    workspace = session.scalars(
-        select(Workspace).where(Workspace.team_id == team_id).with_for_update()
-    ).one()
-    return workspace
+def lock(session: Session, team_id: str) -> Workspace | None:
+    """The workspace row (None if there is none), locked until the transaction ends, so
+    that no setup step can be claimed meanwhile (SQLite's write lock does the same).
+
+    The row is read again after the lock is granted (``populate_existing``): under READ
+    COMMITTED a copy read earlier in the transaction may predate the holder's commit.
+    """
+    return session.scalars(
+        select(Workspace)
+        .where(Workspace.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
 
 
 def set_alert_channel(session: Session, team_id: str, channel_id: str) -> None:
@@ -79,9 +89,50 @@ def set_paused(session: Session, team_id: str, paused: bool) -> None:
     session.execute(update(Workspace).where(Workspace.team_id == team_id).values(paused=paused))
 
 
+# Any constant will do: workspaces claiming this database take turns on it.
+_PG_OWNER_LOCK = 0x53594E44
+
+
+def lock_ownership(session: Session) -> None:
+    """Serialise claims of the database by workspaces until the transaction ends
+    (an advisory lock on PostgreSQL; SQLite's write lock already serialises writers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_OWNER_LOCK})
+
+
+def owner(session: Session) -> str | None:
+    """The workspace this database belongs to: the first whose tables were created,
+    else the first that stored credentials; None while nobody has.
+
+    The ``sf_*`` tables carry no workspace column, so one database serves one workspace;
+    the owner is derived from the rows that record the setup, without a column of its own.
+    """
+    built = session.scalars(
+        select(Workspace.team_id)
+        .where(Workspace.fields_synced_at.is_not(None))
+        .order_by(Workspace.fields_synced_at, Workspace.team_id)
+        .limit(1)
+    ).first()
+    if built is not None:
+        return built
+    return session.scalars(
+        select(SalesforceCredentials.team_id)
+        .order_by(SalesforceCredentials.verified_at, SalesforceCredentials.team_id)
+        .limit(1)
+    ).first()
+
+
 def credentials(session: Session, team_id: str) -> SalesforceCredentials | None:
-    """The stored Salesforce login of a workspace, still encrypted."""
-    return session.get(SalesforceCredentials, team_id)
+    """The stored Salesforce login of a workspace, still encrypted (as committed now)."""
+    return session.get(SalesforceCredentials, team_id, populate_existing=True)
+
+
+def all_credentials(session: Session, *, for_update: bool = False) -> list[SalesforceCredentials]:
+    """Every stored Salesforce login (one per workspace), optionally locked for rewriting."""
+    query = select(SalesforceCredentials).order_by(SalesforceCredentials.team_id)
+    if for_update:
+        query = query.with_for_update()
+    return list(session.scalars(query))
 
 
 def save_credentials(session: Session, row: SalesforceCredentials) -> None:

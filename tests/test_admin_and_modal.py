@@ -127,3 +127,63 @@ def test_app_home_shows_the_checklist(bot: RunningBot) -> None:
     text = "\n".join(block["text"]["text"] for block in view["blocks"] if block.get("text"))
     assert ":arrow_right: *Enter the Salesforce sync user's credentials* — `/sync credentials`" in text
     assert "*Sync state:* Not started" in text
+
+
+def _answer(bot: RunningBot, text: str, user_id: str) -> str:
+    """Send ``/sync <text>`` and return its answer, keeping what the stand-in recorded so far."""
+    seen = len(bot.slack.responses())
+    bot.command(text, user_id=user_id)
+    bot.slack.wait_for_response(lambda _post: len(bot.slack.responses()) > seen)
+    return bot.slack.responses()[seen].text
+
+
+def test_admin_answers_are_kept_for_a_minute(bot: RunningBot) -> None:
+    bot.slack.clear()
+    assert _answer(bot, "channel C0ALERTS", ADMIN) == "Alerts will be posted to <#C0ALERTS>."
+    assert _answer(bot, "channel C0OTHER", ADMIN) == "Alerts will be posted to <#C0OTHER>."
+    assert _answer(bot, "pause", MEMBER).startswith("Only syncbot admins can run `/sync pause`")
+    assert _answer(bot, "resume", MEMBER).startswith("Only syncbot admins can run `/sync resume`")
+    assert sorted(call.args["user"] for call in bot.slack.calls("users.info")) == [ADMIN, MEMBER]
+
+
+def test_a_failed_admin_lookup_is_not_allowed_and_not_remembered(bot: RunningBot) -> None:
+    bot.slack.fail_method("users.info", error="fatal_error")
+    bot.command("channel C0ALERTS", user_id=ADMIN)
+    refused = bot.slack.wait_for_response().text
+    assert refused.startswith("Couldn't check whether you are an admin (Slack said `fatal_error`), so this is not allowed")
+    assert refused.endswith("Try again in a minute.")
+    bot.slack.clear()
+    bot.command("channel C0ALERTS", user_id=ADMIN)
+    assert bot.slack.wait_for_response().text == "Alerts will be posted to <#C0ALERTS>."
+    assert len(bot.slack.calls("users.info")) == 1
+
+
+def test_the_admin_cache_expires_and_is_kept_per_team() -> None:
+    from typing import Any
+
+    from bot.errors import NotAuthorized
+    from handlers.authorization import AdminCheck
+
+    class Directory:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+            self.admin = True
+
+        def users_info(self, *, user: str) -> dict[str, Any]:
+            self.asked.append(user)
+            return {"user": {"id": user, "is_admin": self.admin}}
+
+    now = [1000.0]
+    check = AdminCheck(frozenset(), ttl=60, clock=lambda: now[0])
+    slack = Directory()
+    check.require(slack, team_id="T1", user_id="U1", command="pause")  # type: ignore[arg-type]
+    now[0] += 59
+    check.require(slack, team_id="T1", user_id="U1", command="pause")  # type: ignore[arg-type]
+    assert slack.asked == ["U1"]
+    check.require(slack, team_id="T2", user_id="U1", command="pause")  # type: ignore[arg-type]
+    assert slack.asked == ["U1", "U1"]
+    slack.admin = False
+    now[0] += 2  # T1's answer is now 61 s old: asked again, and the demotion counts
+    with pytest.raises(NotAuthorized):
+        check.require(slack, team_id="T1", user_id="U1", command="pause")  # type: ignore[arg-type]
+    assert slack.asked == ["U1", "U1", "U1"]

@@ -152,3 +152,92 @@ def test_an_unreachable_database_is_one_clear_line() -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("syncbot: Cannot reach the database postgresql+psycopg://postgres:***@127.0.0.1:1/nowhere")
     assert "Traceback" not in result.stderr and "pw@" not in result.stderr
+
+
+def _database_with_a_login(path: Path, key: str) -> str:
+    from bot.config import Settings
+    from bot.runtime import build_services
+    from storage import workspaces
+    from storage.crypto import LoginSecret
+    from storage.models import SalesforceCredentials
+
+    url = f"sqlite:///{path}"
+    services = build_services(Settings.from_env({"DATABASE_URL": url, "SYNCBOT_SECRET_KEY": key}))
+    with services.db.session() as session:
+        workspaces.ensure(session, "T0001")
+        workspaces.save_credentials(session, SalesforceCredentials(
+            team_id="T0001", username="sync@acme.example", sandbox=False, org_id="00D000000000001AAA",
+            org_name="Acme Corp", instance_url="https://acme.example", verified_by="U1",
+            secret=services.secrets.seal(LoginSecret(password="pw-secret", security_token="TOKENSECRET")),
+        ))
+    services.db.dispose()
+    return url
+
+
+def _opens_with(url: str, key: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    from storage.crypto import SecretBox
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        blob = conn.execute(text("SELECT secret FROM salesforce_credentials")).scalar_one()
+    engine.dispose()
+    return SecretBox(key).open(blob).password
+
+
+def test_rotate_key_re_encrypts_with_the_first_key(tmp_path: Path) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    url = _database_with_a_login(tmp_path / "r.db", old)
+    result = syncbot("rotate-key", env={"DATABASE_URL": url, "SYNCBOT_SECRET_KEY": f"{new},{old}"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "Re-encrypted 1 stored Salesforce login with the first key of SYNCBOT_SECRET_KEY; "
+        "the other keys can now be removed."
+    )
+    assert _opens_with(url, new) == "pw-secret"
+    # A key list that opens nothing changes nothing and says so in one line.
+    other = Fernet.generate_key().decode()
+    refused = syncbot("rotate-key", env={"DATABASE_URL": url, "SYNCBOT_SECRET_KEY": other})
+    assert refused.returncode == 2
+    assert "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "syncbot: No key in SYNCBOT_SECRET_KEY opens the stored Salesforce login of workspace T0001; nothing "
+        "was changed. Add the key it was encrypted with (after the new one, comma-separated)."
+    )
+    assert _opens_with(url, new) == "pw-secret"
+    for secret in (old, new, other, "pw-secret"):
+        assert secret not in result.stdout + result.stderr + refused.stdout + refused.stderr
+
+
+def test_a_key_that_opens_nothing_is_one_line_at_start(tmp_path: Path) -> None:
+    url = _database_with_a_login(tmp_path / "k.db", Fernet.generate_key().decode())
+    wrong = Fernet.generate_key().decode()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SYNCBOT_", "DATABASE_URL"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker"],
+        env={**clean, "SLACK_BOT_TOKEN": "xoxb-1", "DATABASE_URL": url, "SYNCBOT_SECRET_KEY": wrong},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any("worker running" in line for line in lines):
+            time.sleep(0.05)
+        assert process.poll() is None  # it keeps running: no crash loop
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        reader.join(timeout=5)
+    assert process.returncode == 0
+    about_key = [line for line in lines if "SYNCBOT_SECRET_KEY" in line]
+    assert len(about_key) == 1, lines
+    assert about_key[0].rstrip().endswith(
+        "SYNCBOT_SECRET_KEY opens none of the stored Salesforce logins (workspace T0001): they were encrypted "
+        "with another key. Put that key after the new one in SYNCBOT_SECRET_KEY and run `syncbot rotate-key`, "
+        "or enter the credentials again with `/sync credentials`."
+    )
+    assert not any("Traceback" in line for line in lines)
+    assert wrong not in "".join(lines)

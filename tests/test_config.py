@@ -94,3 +94,19 @@ def test_an_empty_digest_hour_turns_the_digest_off(value: str) -> None:
 def test_required_variables() -> None:
     with pytest.raises(ConfigError, match="^SLACK_SIGNING_SECRET is not set"):
         Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}, require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
+
+
+def test_several_secret_keys_the_first_encrypts_all_decrypt() -> None:
+    from storage.crypto import LoginSecret, SecretBox
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings = Settings.from_env({"SYNCBOT_SECRET_KEY": f" {new} , {old} "})
+    assert settings.secret_key == f"{new},{old}"
+    sealed_with_old = SecretBox(old).seal(LoginSecret(password="p", security_token="t"))
+    both = SecretBox(settings.secret_key)
+    assert both.open(sealed_with_old).password == "p"
+    assert SecretBox(new).open(both.seal(LoginSecret(password="q", security_token="t"))).password == "q"
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"SYNCBOT_SECRET_KEY": f"{new},short"})
+    assert str(caught.value) == "SYNCBOT_SECRET_KEY: key 2 of 2 is not a valid key; make one with `syncbot keygen`."
+    assert "short" not in str(caught.value)

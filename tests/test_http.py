@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 
 from bot.slack_standin import Signing, ack_text
@@ -116,3 +117,63 @@ def test_slow_work_is_acknowledged_at_once_and_answered_later(sf_bot: RunningBot
     post = sf_bot.slack.wait_for_response(timeout=15)
     assert "*Lead* → `sf_lead`" in post.text
     assert time.perf_counter() - started > 3.0
+
+
+def test_without_a_signing_secret_there_is_no_http_app(slack, sqlite_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import Settings
+    from bot.errors import ConfigError
+    from bot.runtime import build_services
+    from handlers.app import create_app
+    from tests.support.harness import settings_env
+
+    # Bolt would read the variable itself; it must not be there to fall back on.
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    env = settings_env(slack=slack, database_url=sqlite_url, salesforce_url=None, secret_key=None)
+    del env["SLACK_SIGNING_SECRET"]
+    services = build_services(Settings.from_env(env))
+    try:
+        with pytest.raises(ConfigError) as caught:
+            create_app(services)
+        assert str(caught.value) == (
+            "SLACK_SIGNING_SECRET is not set; without it anyone could send requests in Slack's name."
+        )
+        # Socket Mode needs no signing secret: Slack's requests come over the app token's connection.
+        create_app(services, socket_mode=True)
+    finally:
+        services.db.dispose()
+
+
+def test_oversized_bodies_are_refused_before_parsing(bot: RunningBot) -> None:
+    from handlers.web import MAX_BODY_BYTES
+
+    bot.command("help")  # the app answers normally around the refusals
+    form = ("token=x&command=%2Fsync&text=" + "a" * (MAX_BODY_BYTES + 1)).encode()
+    signed = bot.sender.post(form, "application/x-www-form-urlencoded")
+    assert signed.status_code == 413
+
+    def chunks():  # no Content-Length: the server counts as it reads
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"a" * 65536
+
+    chunked = requests.post(f"{bot.url}/slack/events", data=chunks(), timeout=10,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert chunked.status_code == 413
+    assert "`/sync status`" in bot.ask("help")
+
+
+def test_the_app_itself_refuses_a_long_body_without_reading_it(bot: RunningBot) -> None:
+    # Behind another server than waitress, the WSGI app still never reads an oversized body.
+    from handlers.app import create_app
+    from handlers.web import MAX_BODY_BYTES, create_wsgi_app
+
+    class Unreadable:
+        def read(self, *_: object) -> bytes:
+            raise AssertionError("the body was read")
+
+    app = create_wsgi_app(create_app(bot.services), bot.services)
+    seen: list[str] = []
+    environ = {"PATH_INFO": "/slack/events", "REQUEST_METHOD": "POST", "CONTENT_LENGTH": str(MAX_BODY_BYTES + 1),
+               "CONTENT_TYPE": "application/json", "wsgi.input": Unreadable()}
+    body = b"".join(app(environ, lambda status, headers, *rest: seen.append(status)))
+    assert seen == ["413 Content Too Large"]
+    assert body == b'{"ok": false, "error": "body_too_large"}'

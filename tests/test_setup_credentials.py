@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from bot.logs import configure_logging
 from bot.simulator import DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, SalesforceSimulator
@@ -203,3 +203,22 @@ def test_a_refused_login_again_mid_session_is_a_login_failure(salesforce: Salesf
         connection.describe(["Lead"])
     assert caught.value.code == "INVALID_LOGIN"
     assert "did not accept" in str(caught.value)
+
+
+def test_another_orgs_credentials_before_the_tables_describe_that_org(
+    sf_bot: RunningBot, salesforce: SalesforceSimulator
+) -> None:
+    other = salesforce.add_org("Globex", username="sync@globex.example")
+    other.add_custom_field("Lead", "Globex_Only", "string", label="Globex only")
+    sf_bot.submit_credentials()
+    sf_bot.reply("hide Lead.Phone")
+    assert "Globex_Only__c" not in sf_bot.reply("fields Lead")
+    sf_bot.submit_credentials(username="sync@globex.example")
+    # The catalog described Acme's fields; Globex's credentials must not build tables from it.
+    assert "`Globex_Only__c` Globex only (string)" in sf_bot.reply("fields Lead")
+    assert sf_bot.reply("sync-fields yes").startswith("Created 8 tables:")
+    with sf_bot.services.db.engine.connect() as conn:
+        columns = {col["name"] for col in inspect(conn).get_columns("sf_lead")}
+    assert "globex_only__c" in columns
+    # The hide choice was made for Acme's fields; a new org starts from its own.
+    assert "phone" in columns

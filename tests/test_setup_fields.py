@@ -94,3 +94,45 @@ def test_only_started_unpaused_workspaces_are_due(sf_bot: RunningBot) -> None:
     assert sf_bot.reply("pause") == "Scheduled sync cycles are already paused."
     assert sf_bot.reply("resume") == "Scheduled sync cycles run again."
     assert _due(sf_bot) == ["T0001"]
+
+
+def _bot_with_objects(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, url: str, key: str,
+                      objects: str):  # type: ignore[no-untyped-def]
+    env = settings_env(slack=slack, database_url=url, salesforce_url=salesforce.url, secret_key=key,
+                       extra={"SYNCBOT_OBJECTS": objects})
+    return running_bot(env, slack=slack, salesforce=salesforce)
+
+
+def _tables(bot: RunningBot) -> set[str]:
+    with bot.services.db.engine.connect() as conn:
+        return {name for name in inspect(conn).get_table_names() if name.startswith("sf_")}
+
+
+def test_an_object_dropped_from_the_setting_is_reported_and_gets_no_table(
+    slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str, secret_key: str
+) -> None:
+    with _bot_with_objects(slack, salesforce, database_url, secret_key, "Lead,Contact") as first:
+        first.submit_credentials()
+        assert "*Contact* → `sf_contact`" in first.reply("fields")
+    with _bot_with_objects(slack, salesforce, database_url, secret_key, "Lead") as second:
+        answer = second.reply("sync-fields yes")
+        assert answer.startswith("Created 1 table:")
+        assert "*Contact*: no longer in `SYNCBOT_OBJECTS`, so it was left out" in answer
+        assert _tables(second) == {"sf_lead"}
+    # Once the tables exist, an object dropped later keeps its table and says so.
+    with _bot_with_objects(slack, salesforce, database_url, secret_key, "Contact") as third:
+        overview = third.reply("fields")
+        assert "*Lead* → `sf_lead`: no longer in `SYNCBOT_OBJECTS`; its table is kept as it is" in overview
+        assert "*Contact*: added to `SYNCBOT_OBJECTS` after `/sync sync-fields`; it has no table" in overview
+
+
+def test_an_object_no_longer_visible_to_the_sync_user_gets_no_table(
+    sf_bot: RunningBot, salesforce: SalesforceSimulator
+) -> None:
+    sf_bot.submit_credentials()
+    assert "*Campaign* → `sf_campaign`" in sf_bot.reply("fields")
+    salesforce.org.object("Campaign").queryable = False  # a permission set was taken away
+    answer = sf_bot.reply("sync-fields yes")
+    assert answer.startswith("Created 7 tables:")
+    assert "*Campaign*: not visible to the sync user (left out)" in answer
+    assert "sf_campaign" not in _tables(sf_bot)

@@ -154,3 +154,42 @@ def test_a_double_click_runs_a_step_once(sf_bot: RunningBot) -> None:
     texts = [post.text for post in sf_bot.slack.responses()]
     assert sum(1 for text in texts if text.startswith("Created 8 tables")) == 1, texts
     assert sum(1 for text in texts if "already created" in text) == 2, texts
+
+
+def test_confirm_without_stored_credentials_names_the_step(sf_bot: RunningBot) -> None:
+    from sqlalchemy import text
+
+    sf_bot.submit_credentials()
+    sf_bot.reply("sync-fields yes")
+    with sf_bot.services.db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM salesforce_credentials"))
+    assert sf_bot.reply("confirm-credentials") == "Do `/sync credentials` first: it is the next setup step."
+    assert sf_bot.reply("confirm-credentials yes") == "Do `/sync credentials` first: it is the next setup step."
+
+
+def test_map_may_take_the_name_of_a_field_without_a_column(sf_bot: RunningBot) -> None:
+    sf_bot.submit_credentials()
+    sf_bot.reply("hide Lead.Description")
+    sf_bot.reply("sync-fields yes")
+    sf_bot.reply("confirm-credentials yes")
+    # Description is hidden and Address is compound: neither has a column to clash with.
+    assert sf_bot.reply("map Lead.Email description") == (
+        "`Lead.Email` now maps to the column `description` (was `email`)."
+    )
+    assert sf_bot.reply("map Lead.Phone address") == "`Lead.Phone` now maps to the column `address` (was `phone`)."
+    assert {"description", "address"} <= set(_columns(sf_bot, "sf_lead"))
+    assert sf_bot.reply("map Lead.MobilePhone description") == "The column `description` is taken by `Lead.Email`."
+
+
+def test_each_describe_records_when_it_happened(sf_bot: RunningBot) -> None:
+    from storage import catalog
+
+    sf_bot.submit_credentials()
+    sf_bot.reply("fields")
+    with sf_bot.services.db.session() as session:
+        first = {obj.object_name: obj.described_at for obj in catalog.objects(session, "T0001")}
+    sf_bot.reply("fields")
+    with sf_bot.services.db.session() as session:
+        second = {obj.object_name: obj.described_at for obj in catalog.objects(session, "T0001")}
+    assert first.keys() == second.keys() and first
+    assert all(second[name] > first[name] for name in first)

@@ -15,6 +15,7 @@ from storage.crypto import LoginSecret, SecretBox
 from storage.db import Database
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import SyncRun
+from tests.support.threads import run_all
 
 BOOKKEEPING = {
     "workspaces", "salesforce_credentials", "synced_objects", "object_fields", "sync_runs",
@@ -52,23 +53,14 @@ def test_migrations_match_the_models(database_url: str) -> None:
 
 
 def test_replicas_migrating_at_once_agree(database_url: str) -> None:
-    errors: list[BaseException] = []
-
     def migrate() -> None:
         db = Database(database_url)
         try:
             upgrade(db)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
         finally:
             db.dispose()
 
-    threads = [threading.Thread(target=migrate) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_all([migrate] * 3)
     db = Database(database_url)
     assert current_revision(db) == head_revision()
     db.dispose()
@@ -102,18 +94,16 @@ def test_a_setup_step_is_claimed_once_under_a_race(database_url: str) -> None:
     with db.session() as session:
         workspaces.ensure(session, "T1")
     results: list[object] = []
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=10)
 
     def claim() -> None:
         barrier.wait()
         with db.session() as session:
             results.append(workspaces.claim_step(session, "T1", "started_at"))
 
-    threads = [threading.Thread(target=claim) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # run_all fails on a thread that crashed or hung, so four answers must come back.
+    run_all([claim] * 4)
+    assert len(results) == 4
     assert sum(1 for result in results if result is not None) == 1
     db.dispose()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.errors import AlreadyDone, UserInputError
+from bot.errors import AlreadyDone, StepOutOfOrder, UserInputError
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.setup import progress
@@ -29,7 +29,9 @@ def preview(services: Services, team_id: str) -> BoundOrg:
     state.require(Step.SYNC_FIELDS)
     if state.done(Step.CONFIRM):
         raise AlreadyDone(MSG.confirm_done.format(org_id=state.bound_org_id))
-    assert state.org_id and state.org_name and state.username
+    if not (state.org_id and state.org_name and state.username):
+        # The step is recorded but the login is gone (removed by hand): it must be entered again.
+        raise StepOutOfOrder(MSG.step_missing.format(next=Step.CREDENTIALS.value))
     return BoundOrg(org_id=state.org_id, org_name=state.org_name, username=state.username, sandbox=state.sandbox)
 
 

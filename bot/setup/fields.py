@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.errors import AlreadyDone, UserInputError
-from bot.messages import MSG
+from bot.messages import MSG, quoted
 from bot.runtime import Services
 from bot.salesforce.describe import REQUIRED_FIELDS, ObjectInfo
 from bot.setup import progress
@@ -17,6 +17,7 @@ from bot.setup.credentials import connect
 from bot.setup.progress import Step
 from storage import catalog, mirror, workspaces
 from storage.models import ObjectField, SyncedObject
+from storage.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,24 @@ class ObjectSummary:
     visible: int
     hidden: int
     unsyncable: int
+    # False once SYNCBOT_OBJECTS no longer names the object.
+    configured: bool = True
+
+    @property
+    def gets_table(self) -> bool:
+        """True when sync-fields creates (or created) a table for this object."""
+        return self.available and self.configured
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The described objects, and how the catalog differs from ``SYNCBOT_OBJECTS``."""
+
+    objects: list[ObjectSummary]
+    # Dropped from the catalog by the last describe: the setting no longer names them.
+    dropped: tuple[str, ...] = ()
+    # Named by the setting, but added after sync-fields: they have no table.
+    missing: tuple[str, ...] = ()
 
 
 def field_views(rows: Sequence[ObjectField]) -> list[FieldView]:
@@ -67,22 +86,39 @@ def field_views(rows: Sequence[ObjectField]) -> list[FieldView]:
     ]
 
 
-def refresh(services: Services, team_id: str) -> None:
+def refresh(services: Services, team_id: str) -> tuple[str, ...]:
     """Describe the configured objects with the sync user's session and store the result.
 
-    Once the tables exist the catalog is what they were built from, so it is kept.
+    Objects the catalog holds but ``SYNCBOT_OBJECTS`` no longer names are removed from it;
+    their names are returned so the answer can say so. Once the tables exist the catalog
+    is what they were built from, so it is kept (and nothing is returned).
     """
     state = progress.current(services, team_id)
     state.require(Step.CREDENTIALS)
     if state.done(Step.SYNC_FIELDS):
-        return
+        return ()
     described = connect(services, team_id).describe(services.settings.objects)
     with services.db.session() as session:
-        workspaces.lock(session, team_id)
-        if progress.load(session, team_id).done(Step.SYNC_FIELDS):
-            return  # another admin ran sync-fields meanwhile; its catalog stands
+        now = progress.load(session, team_id, lock=True)
+        if now.done(Step.SYNC_FIELDS):
+            return ()  # another admin ran sync-fields meanwhile; its catalog stands
+        if now.org_id != state.org_id:
+            # New credentials of another org arrived during the describe: this one is stale.
+            raise UserInputError(MSG.credentials_changed_during_describe)
         for info in described:
             _store_object(session, team_id, info)
+        configured = _configured(services)
+        dropped = tuple(
+            obj.object_name for obj in catalog.objects(session, team_id) if obj.object_name.lower() not in configured
+        )
+        for name in dropped:
+            catalog.remove_object(session, team_id, name)
+        return dropped
+
+
+def _configured(services: Services) -> set[str]:
+    """The objects ``SYNCBOT_OBJECTS`` names, in lower case (API names ignore case)."""
+    return {name.lower() for name in services.settings.objects}
 
 
 def _store_object(session: Session, team_id: str, info: ObjectInfo) -> None:
@@ -92,7 +128,9 @@ def _store_object(session: Session, team_id: str, info: ObjectInfo) -> None:
         label=info.label,
         table_name=mirror.table_name(info.name),
         available=info.available,
+        described_at=utcnow(),
     )
+    columns = mirror.default_columns([field.name for field in info.fields])
     rows = [
         ObjectField(
             team_id=team_id,
@@ -106,15 +144,24 @@ def _store_object(session: Session, team_id: str, info: ObjectInfo) -> None:
             scale=field.scale,
             unsyncable_reason=field.unsyncable_reason,
             hidden=False,
-            column_name=mirror.SYSTEM_COLUMNS.get(field.name, field.name.lower())[:63],
+            column_name=columns[field.name],
         )
         for position, field in enumerate(info.fields)
     ]
     catalog.replace_object(session, obj, rows)
 
 
+def overview(services: Services, team_id: str, dropped: tuple[str, ...] = ()) -> Overview:
+    """Every described object with its counts, and how the catalog differs from the setting."""
+    objects = summaries(services, team_id)
+    known = {obj.name.lower() for obj in objects}
+    missing = tuple(name for name in services.settings.objects if name.lower() not in known) if objects else ()
+    return Overview(objects=objects, dropped=dropped, missing=missing)
+
+
 def summaries(services: Services, team_id: str) -> list[ObjectSummary]:
-    """Every configured object with its visible, hidden and unsyncable field counts."""
+    """Every described object with its visible, hidden and unsyncable field counts."""
+    configured = _configured(services)
     with services.db.session() as session:
         objects = catalog.objects(session, team_id)
         rows = catalog.fields(session, team_id)
@@ -133,6 +180,7 @@ def summaries(services: Services, team_id: str) -> list[ObjectSummary]:
                 visible=sum(1 for f in fields if f.synced),
                 hidden=sum(1 for f in fields if f.hidden),
                 unsyncable=sum(1 for f in fields if f.unsyncable_reason and not f.hidden),
+                configured=obj.object_name.lower() in configured,
             )
         )
     return result
@@ -166,7 +214,8 @@ def set_hidden(services: Services, team_id: str, target: str, hidden: bool) -> t
     object_name, field_name = parse_target(target)
     ensure_described(services, team_id)
     with services.db.session() as session:
-        state = progress.load(session, team_id)
+        # Locked: a sync-fields claimed meanwhile waits for this change, or this waits for it.
+        state = progress.load(session, team_id, lock=True)
         state.require(Step.CREDENTIALS)
         if state.done(Step.SYNC_FIELDS):
             raise UserInputError(MSG.hide_after_sync_fields)
@@ -187,32 +236,38 @@ def set_hidden(services: Services, team_id: str, target: str, hidden: bool) -> t
         return obj, field_views([row])[0]
 
 
-def plan(services: Services, team_id: str) -> list[ObjectSummary]:
-    """What ``sync-fields`` would create: the catalog, described if it is still empty."""
-    _ready_for_sync_fields(services, team_id)
-    return summaries(services, team_id)
+def plan(services: Services, team_id: str) -> Overview:
+    """What ``sync-fields`` would create, from a fresh describe."""
+    return overview(services, team_id, _ready_for_sync_fields(services, team_id))
 
 
-def _ready_for_sync_fields(services: Services, team_id: str) -> None:
+def _ready_for_sync_fields(services: Services, team_id: str) -> tuple[str, ...]:
+    """Refuse when out of order; else describe afresh, so that the tables follow what the
+    sync user sees now and what the setting names (returns the objects dropped)."""
     state = progress.current(services, team_id)
     state.require(Step.CREDENTIALS)
     if state.done(Step.SYNC_FIELDS):
         raise AlreadyDone(MSG.sync_fields_done)
-    ensure_described(services, team_id)
+    return refresh(services, team_id)
 
 
-def sync_fields(services: Services, team_id: str) -> list[ObjectSummary]:
+def sync_fields(services: Services, team_id: str) -> Overview:
     """Create the mirror tables for every visible field, once and for good.
 
     The step is claimed and the tables created in one transaction: a second click
     or a racing admin finds the step taken and changes nothing, and a failure
     leaves neither a claim nor half the tables behind.
     """
-    _ready_for_sync_fields(services, team_id)
+    dropped = _ready_for_sync_fields(services, team_id)
+    configured = _configured(services)
     with services.db.session() as session:
         if workspaces.claim_step(session, team_id, "fields_synced_at") is None:
             raise AlreadyDone(MSG.sync_fields_done)
-        objects = [obj for obj in catalog.objects(session, team_id) if obj.available]
+        described = catalog.objects(session, team_id)
+        if not described:
+            # Credentials of another org cleared the catalog after it was read above.
+            raise UserInputError(MSG.credentials_changed_during_describe)
+        objects = [obj for obj in described if obj.available and obj.object_name.lower() in configured]
         existing = set(mirror.existing_tables(session.connection()))
         clash = sorted(existing & {obj.table_name for obj in objects})
         if clash:
@@ -220,14 +275,14 @@ def sync_fields(services: Services, team_id: str) -> list[ObjectSummary]:
         mirror.create_tables(
             session, {obj.object_name: catalog.fields(session, team_id, obj.object_name) for obj in objects}
         )
-    return summaries(services, team_id)
+    return overview(services, team_id, dropped)
 
 
 def parse_target(target: str) -> tuple[str, str]:
     """Split ``Object.Field``; anything else is a clear error."""
     parts = target.strip().split(".")
     if len(parts) != 2 or not all(parts):
-        raise UserInputError(MSG.bad_target.format(target=target))
+        raise UserInputError(MSG.bad_target.format(target=quoted(target)))
     return parts[0], parts[1]
 
 
@@ -238,7 +293,7 @@ def resolve_object(session: Session, team_id: str, name: str) -> str:
         raise UserInputError(MSG.no_catalog)
     found = objects.get(name.lower())
     if found is None:
-        raise UserInputError(MSG.unknown_object.format(name=name, hint=_hint(name, objects.values())))
+        raise UserInputError(MSG.unknown_object.format(name=quoted(name), hint=_hint(name, objects.values())))
     return found
 
 
@@ -249,7 +304,9 @@ def resolve_field(session: Session, team_id: str, object_name: str, name: str) -
     if found is None:
         names = [row.field_name for row in rows.values()]
         raise UserInputError(
-            MSG.unknown_field.format(name=f"{object_name}.{name}", hint=_hint(name, names, prefix=f"{object_name}."))
+            MSG.unknown_field.format(
+                name=f"{object_name}.{quoted(name)}", hint=_hint(name, names, prefix=f"{object_name}.")
+            )
         )
     return found
 
@@ -260,4 +317,4 @@ def _hint(name: str, choices: Iterable[str], *, prefix: str = "") -> str:
     close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
     if not close:
         return ""
-    return MSG.did_you_mean.format(names=", ".join(f"`{prefix}{lowered[c]}`" for c in close))
+    return MSG.did_you_mean.format(names=", ".join(f"`{quoted(prefix + lowered[c])}`" for c in close))

@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import UserInputError
-from bot.messages import MSG
+from bot.messages import MSG, quoted
 from bot.runtime import Services
 from bot.salesforce.describe import REQUIRED_FIELDS
 from bot.setup import progress
 from bot.setup.fields import FieldView, resolve_field, resolve_object, field_views, parse_target
 from bot.setup.progress import Step
-from storage import catalog, mirror, workspaces
+from storage import catalog, mirror
 
 # Lower case only, so that nobody ever has to quote a column in their own SQL.
 _COLUMN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -55,16 +55,16 @@ def rename(services: Services, team_id: str, target: str, column: str) -> tuple[
     object_name, field_name = parse_target(target)
     column = column.strip()
     if not _COLUMN.match(column):
-        raise UserInputError(MSG.map_bad_column.format(column=column))
+        raise UserInputError(MSG.map_bad_column.format(column=quoted(column)))
     if column in mirror.SYSTEM_COLUMNS.values():
         raise UserInputError(MSG.map_system_column.format(column=column))
     if column in mirror.RESERVED_WORDS:
         raise UserInputError(MSG.map_reserved_word.format(column=column))
     with services.db.session() as session:
-        state = progress.load(session, team_id)
+        # Locked, so that a start claimed meanwhile waits for the rename (or this for it).
+        state = progress.load(session, team_id, lock=True)
         state.require(Step.CONFIRM)
-        workspace = workspaces.lock(session, team_id)
-        if workspace.started_at is not None:
+        if state.done(Step.START):
             raise UserInputError(MSG.map_after_start)
         obj = resolve_object(session, team_id, object_name)
         row = resolve_field(session, team_id, obj, field_name)
@@ -75,7 +75,10 @@ def rename(services: Services, team_id: str, target: str, column: str) -> tuple[
             raise UserInputError(MSG.map_not_synced.format(field=label))
         if row.column_name == column:
             raise UserInputError(MSG.map_same.format(field=label, column=column))
-        taken = {r.column_name: r.field_name for r in catalog.fields(session, team_id, obj) if r is not row}
+        # Only fields that have a column can clash; hidden and unsyncable ones have none.
+        taken = {
+            r.column_name: r.field_name for r in catalog.fields(session, team_id, obj) if r.synced and r is not row
+        }
         if column in taken:
             raise UserInputError(MSG.map_taken.format(column=column, other=f"{obj}.{taken[column]}"))
         old = row.column_name

@@ -69,9 +69,13 @@ def current(services: "Services", team_id: str) -> Progress:
         return load(session, team_id)
 
 
-def load(session: Session, team_id: str) -> Progress:
-    """Read the progress of a workspace (a workspace never seen is at the first step)."""
-    workspace = workspaces.get(session, team_id)
+def load(session: Session, team_id: str, *, lock: bool = False) -> Progress:
+    """Read the progress of a workspace (a workspace never seen is at the first step).
+
+    With ``lock`` the workspace row stays locked until the transaction ends: a check made
+    on this progress then still holds when the caller writes (no step is claimed between).
+    """
+    workspace = workspaces.lock(session, team_id) if lock else workspaces.get(session, team_id)
     if workspace is None:
         return Progress(team_id=team_id)
     creds = workspaces.credentials(session, team_id)

@@ -20,21 +20,29 @@ Used by ``syncbot demo`` to run the product offline and by the end-to-end tests:
         sender.slash_command("credentials", user_id="U0001")
         modal = slack.wait_for("views.open").response["view"]
         sender.view_submission("sync_credentials", state_values({...}), opened_view=modal)
+
+- :class:`SocketModeStandIn` (``slack.enable_socket_mode()``) is Slack's Socket Mode:
+  ``apps.connections.open`` hands out its local WebSocket URL, and it delivers the same
+  requests as envelopes and records the app's acknowledgements.
 """
 
 from .files import UploadedFile
 from .payloads import checkboxes_value, plain_text_value, state_values
-from .records import RecordedCall, ResponsePost
+from .records import RecordedCall, ResponsePost, SocketAck
 from .signed_requests import SlackRequestSender, Signing, ack_text
 from .signing import compute_signature, signature_headers
+from .socket_mode import DEFAULT_APP_TOKEN, SocketModeStandIn
 from .web_api import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from .workspace import WorkspaceIdentity
 
 __all__ = [
+    "DEFAULT_APP_TOKEN",
     "DEFAULT_BOT_TOKEN",
     "RecordedCall",
     "ResponsePost",
     "Signing",
+    "SocketAck",
+    "SocketModeStandIn",
     "SlackRequestSender",
     "SlackWebApiStandIn",
     "UploadedFile",

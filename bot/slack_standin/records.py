@@ -64,7 +64,25 @@ class ResponsePost:
         return f"response/{self.url_id} {_short(keys, 120)}"
 
 
-T = TypeVar("T", RecordedCall, ResponsePost)
+@dataclass(frozen=True)
+class SocketAck:
+    """An app's acknowledgement of one Socket Mode envelope, and how long it took."""
+
+    envelope_id: str
+    payload: dict[str, Any] | None
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        """The ``text`` the acknowledgement shows ("" when it has none)."""
+        return str((self.payload or {}).get("text") or "")
+
+    def summary(self) -> str:
+        """One line for failure messages."""
+        return f"ack {self.envelope_id} after {self.seconds:.2f} s {_short(self.payload, 120)}"
+
+
+T = TypeVar("T", RecordedCall, ResponsePost, SocketAck)
 
 
 class Recorder(Generic[T]):

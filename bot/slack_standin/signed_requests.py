@@ -8,7 +8,6 @@ verifier must refuse.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Mapping
@@ -18,32 +17,18 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from .ids import IdMinter
-from .payloads import (
-    Actor,
-    SenderContext,
-    block_actions_payload,
-    button_action,
-    event_callback_body,
-    slash_command_form,
-    submitted_view,
-    url_verification_body,
-    view_submission_payload,
-)
+from .outgoing import DEFAULT_USER_ID, SlackPayloads
+from .payloads import url_verification_body
 from .signing import STALE_AFTER_SECONDS, signature_headers
-from .workspace import DEFAULT_CHANNEL_ID, DEFAULT_TEAM_ID, WorkspaceIdentity
+from .workspace import DEFAULT_CHANNEL_ID
 
 if TYPE_CHECKING:
     from .web_api import SlackWebApiStandIn
 
-DEFAULT_USER_ID = "U0001"
 EVENTS_PATH = "/slack/events"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
-# Without a Web API stand-in there is nowhere to record response_url posts; this
-# address refuses connections, so a bot under test never reaches real Slack.
-UNREACHABLE_RESPONSE_URL = "http://127.0.0.1:9/response/unrecorded"
 
 
 class Signing(Enum):
@@ -77,18 +62,8 @@ class SlackRequestSender:
         split = urlsplit(app_url)
         self.events_url = app_url if split.path not in ("", "/") else app_url.rstrip("/") + EVENTS_PATH
         self._signing_secret = signing_secret
-        self._web_api = web_api
-        self._default_user_id = default_user_id
         self._timeout = timeout
-        self._ids = IdMinter()
-        identity = web_api.identity if web_api is not None else WorkspaceIdentity()
-        self._context = SenderContext(
-            team_id=team_id or (identity.team_id if web_api is not None else DEFAULT_TEAM_ID),
-            team_domain=identity.team_domain,
-            api_app_id=identity.app_id,
-            bot_id=identity.bot_id,
-            bot_user_id=identity.bot_user_id,
-        )
+        self.payloads = SlackPayloads(web_api=web_api, team_id=team_id, default_user_id=default_user_id)
 
     # -- what Slack sends --------------------------------------------------------------
 
@@ -105,16 +80,9 @@ class SlackRequestSender:
         signing: Signing = Signing.VALID,
     ) -> requests.Response:
         """Send ``/sync <text>`` (or another ``command``) as typed by ``user_id``."""
-        ctx = dataclasses.replace(self._context, team_id=team_id) if team_id else self._context
-        fields = slash_command_form(
-            ctx,
-            self._actor(user_id),
-            command=command,
-            text=text,
-            channel_id=channel_id,
-            channel_name=self._channel_name(channel_id),
-            response_url=response_url or self._new_response_url(),
-            trigger_id=trigger_id or self._new_trigger_id(),
+        fields = self.payloads.slash_command(
+            text, user_id=user_id, command=command, channel_id=channel_id, team_id=team_id,
+            response_url=response_url, trigger_id=trigger_id,
         )
         return self.post(urlencode(fields).encode(), FORM_CONTENT_TYPE, signing=signing)
 
@@ -137,15 +105,9 @@ class SlackRequestSender:
         Without ``message`` the button sits in an ephemeral message, such as a
         slash command's response; pass the posted message to click in that.
         """
-        payload = block_actions_payload(
-            self._context,
-            self._actor(user_id),
-            actions=[button_action(action_id, value, block_id=block_id or self._ids.block_id(), text=text)],
-            channel_id=channel_id,
-            channel_name=self._channel_name(channel_id),
-            response_url=response_url or self._new_response_url(),
-            trigger_id=trigger_id or self._new_trigger_id(),
-            message=message,
+        payload = self.payloads.block_action(
+            action_id, value, block_id=block_id, text=text, user_id=user_id, channel_id=channel_id,
+            response_url=response_url, trigger_id=trigger_id, message=message,
         )
         return self.send_interaction(payload, signing=signing)
 
@@ -166,33 +128,22 @@ class SlackRequestSender:
         bot opened (``call.response["view"]`` of a recorded ``views.open``) as
         ``opened_view`` to submit that very view, with its id and blocks.
         """
-        opened = dict(opened_view or {})
-        view = submitted_view(
-            self._context,
-            callback_id,
-            values,
-            view_id=str(opened.get("id") or self._ids.view_id()),
-            private_metadata=private_metadata if private_metadata is not None else str(opened.get("private_metadata", "")),
-            opened_view=opened,
-        )
-        payload = view_submission_payload(
-            self._context, self._actor(user_id), view=view, trigger_id=self._new_trigger_id()
+        payload = self.payloads.view_submission(
+            callback_id, values, private_metadata=private_metadata, user_id=user_id, opened_view=opened_view
         )
         return self.send_interaction(payload, signing=signing)
 
     def event(self, event: Mapping[str, Any], *, signing: Signing = Signing.VALID) -> requests.Response:
         """Deliver ``event`` (e.g. ``{"type": "app_home_opened", ...}``) in an ``event_callback``."""
-        body = event_callback_body(self._context, event, event_id=self._ids.event_id())
-        return self.send_json(body, signing=signing)
+        return self.send_json(self.payloads.event(event), signing=signing)
 
     def app_home_opened(self, *, user_id: str | None = None, tab: str = "home") -> requests.Response:
         """Deliver the ``app_home_opened`` event for ``user_id`` opening the app's Home tab."""
-        user = user_id or self._default_user_id
-        return self.event({"type": "app_home_opened", "user": user, "channel": "D" + user[1:], "tab": tab})
+        return self.event(self.payloads.app_home_opened(user_id=user_id, tab=tab))
 
     def url_verification(self, challenge: str, *, signing: Signing = Signing.VALID) -> requests.Response:
         """Send the handshake Slack makes when the Events API URL is configured."""
-        return self.send_json(url_verification_body(self._context, challenge), signing=signing)
+        return self.send_json(url_verification_body(self.payloads.context, challenge), signing=signing)
 
     # -- transport -------------------------------------------------------------------------
 
@@ -222,23 +173,6 @@ class SlackRequestSender:
         if signing is Signing.STALE_TIMESTAMP:
             return signature_headers(self._signing_secret, body, timestamp=int(time.time()) - STALE_AFTER_SECONDS - 60)
         return signature_headers(self._signing_secret, body)
-
-    # -- details taken from the Web API stand-in when there is one ------------------------------
-
-    def _actor(self, user_id: str | None) -> Actor:
-        uid = user_id or self._default_user_id
-        user = self._web_api.user(uid) if self._web_api is not None else None
-        return Actor(user_id=uid, user_name=str(user["name"]) if user else f"user-{uid.lower()}")
-
-    def _channel_name(self, channel_id: str) -> str:
-        channel = self._web_api.channel(channel_id) if self._web_api is not None else None
-        return str(channel["name"]) if channel else "privategroup"
-
-    def _new_response_url(self) -> str:
-        return self._web_api.new_response_url() if self._web_api is not None else UNREACHABLE_RESPONSE_URL
-
-    def _new_trigger_id(self) -> str:
-        return self._web_api.new_trigger_id() if self._web_api is not None else self._ids.trigger_id()
 
 
 def ack_text(response: requests.Response) -> str:

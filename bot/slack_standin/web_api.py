@@ -26,6 +26,7 @@ from .files import FileStore, UploadedFile
 from .ids import IdMinter
 from .records import RecordedCall, Recorder, ResponsePost
 from .request_parsing import parse_api_call, parse_json_object
+from .socket_mode import DEFAULT_APP_TOKEN, SocketModeStandIn
 from .workspace import WorkspaceDirectory, WorkspaceIdentity, channel_object, user_object
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class SlackWebApiStandIn:
         self._responses: Recorder[ResponsePost] = Recorder("response_url posts")
         self._server: _StandInHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._socket_mode: SocketModeStandIn | None = None
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -92,6 +94,9 @@ class SlackWebApiStandIn:
 
     def stop(self) -> None:
         """Stop serving and release the port (safe to call twice)."""
+        if self._socket_mode is not None:
+            self._socket_mode.stop()
+            self._socket_mode = None
         server, thread = self._server, self._thread
         self._server, self._thread = None, None
         if server is not None:
@@ -120,6 +125,14 @@ class SlackWebApiStandIn:
     def api_url(self) -> str:
         """The Web API base URL, ``http://127.0.0.1:PORT/api/`` (the value for ``SLACK_API_URL``)."""
         return f"{self.base_url}/api/"
+
+    def enable_socket_mode(self, app_token: str = DEFAULT_APP_TOKEN) -> SocketModeStandIn:
+        """Start the Socket Mode server; ``apps.connections.open`` with ``app_token`` then
+        answers its ``ws://127.0.0.1`` URL. Stopped with the stand-in."""
+        if self._socket_mode is None:
+            self._socket_mode = SocketModeStandIn(self, app_token=app_token).start()
+            self._accepted_tokens.add(app_token)
+        return self._socket_mode
 
     # -- configuration ------------------------------------------------------------
 
@@ -316,6 +329,12 @@ class SlackWebApiStandIn:
             if fault.processed:
                 self._answers.answer(method, args)
             return _Reply(fault.status, dict(fault.body), fault.headers, hang_up=fault.hang_up)
+        if method == "apps.connections.open":
+            # Only an app-level token opens a connection, as with Slack.
+            if self._socket_mode is None or token != self._socket_mode.app_token:
+                return _Reply(200, error("not_allowed_token_type" if token and not token.startswith("xapp-")
+                                         else "invalid_auth"))
+            return _Reply(200, self._socket_mode.open_connection())
         headers = {"x-oauth-scopes": ",".join(sorted(self._scopes))}
         answer = self._files.answer(method, args, frozenset(self._scopes)) or self._files.check_blocks(method, args)
         return _Reply(200, answer or self._answers.answer(method, args), headers)

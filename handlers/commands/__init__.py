@@ -107,6 +107,7 @@ def load_all() -> dict[str, Subcommand]:
         duplicates,
         fields,
         help,
+        hide,
         history,
         mappings,
         now,
@@ -114,6 +115,7 @@ def load_all() -> dict[str, Subcommand]:
         start,
         status,
         sync_fields,
+        unhide,
     )
 
     return REGISTRY

@@ -1,18 +1,21 @@
-"""``/sync fields [Object]``, ``/sync hide Object.Field`` and ``/sync unhide Object.Field``."""
+"""``/sync fields [Object]``: what the sync user can see, per object or for one object."""
 
 from __future__ import annotations
 
 from bot.messages import MSG
 from bot.setup import fields as field_setup
-from bot.setup.fields import FieldView, ObjectSummary
+from bot.setup.fields import FieldView, Overview
 from handlers.blocks import context, line_sections, section
 from handlers.commands import Invocation, Reply, subcommand
 
 
-def summary_lines(objects: list[ObjectSummary]) -> list[str]:
-    """One line per object with its counts."""
+def summary_lines(overview: Overview) -> list[str]:
+    """One line per object with its counts, then the objects the setting and the catalog disagree on."""
     lines = []
-    for obj in objects:
+    for obj in overview.objects:
+        if not obj.configured:
+            lines.append(MSG.fields_object_unconfigured.format(name=obj.name, table=obj.table))
+            continue
         if not obj.available:
             lines.append(MSG.fields_object_unavailable.format(name=obj.name))
             continue
@@ -22,6 +25,8 @@ def summary_lines(objects: list[ObjectSummary]) -> list[str]:
                 name=obj.name, table=obj.table, visible=obj.visible, hidden=obj.hidden, extra=extra
             )
         )
+    lines.extend(MSG.fields_object_dropped.format(name=name) for name in overview.dropped)
+    lines.extend(MSG.fields_object_added_late.format(name=name) for name in overview.missing)
     return lines
 
 
@@ -41,11 +46,12 @@ def field_line(view: FieldView) -> str:
 def run_fields(inv: Invocation) -> Reply:
     """Describe the objects (before sync-fields) and show the counts or one object's fields."""
     args = inv.arguments("fields [Object]", most=1)
+    dropped: tuple[str, ...] = ()
     if args:
         # Listing one object reads the catalog that the overview just refreshed.
         field_setup.ensure_described(inv.services, inv.team_id)
     else:
-        field_setup.refresh(inv.services, inv.team_id)
+        dropped = field_setup.refresh(inv.services, inv.team_id)
     synced = field_setup.tables_created(inv.services, inv.team_id)
     footer = MSG.fields_footer_after if synced else MSG.fields_footer_before
     if args:
@@ -54,24 +60,5 @@ def run_fields(inv: Invocation) -> Reply:
         lines = [field_line(view) for view in views]
     else:
         header = MSG.fields_header
-        lines = summary_lines(field_setup.summaries(inv.services, inv.team_id))
+        lines = summary_lines(field_setup.overview(inv.services, inv.team_id, dropped))
     return Reply.of([section(header), *line_sections(lines), context(footer)])
-
-
-def _set_hidden(inv: Invocation, usage: str, hidden: bool) -> Reply:
-    (target,) = inv.arguments(usage, least=1, most=1)
-    name, view = field_setup.set_hidden(inv.services, inv.team_id, target, hidden)
-    template = MSG.field_hidden if hidden else MSG.field_unhidden
-    return Reply(text=template.format(field=f"{name}.{view.name}"))
-
-
-@subcommand("hide", usage="hide Object.Field", admin=True)
-def run_hide(inv: Invocation) -> Reply:
-    """Leave a field out of the sync."""
-    return _set_hidden(inv, "hide Object.Field", True)
-
-
-@subcommand("unhide", usage="unhide Object.Field", admin=True)
-def run_unhide(inv: Invocation) -> Reply:
-    """Bring a hidden field back into the sync."""
-    return _set_hidden(inv, "unhide Object.Field", False)

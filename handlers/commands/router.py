@@ -16,9 +16,9 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.errors import SyncbotError
-from bot.messages import MSG
+from bot.messages import MSG, quoted
 from bot.runtime import Services
-from handlers.authorization import require_admin
+from handlers.authorization import AdminCheck
 from handlers.commands import Invocation, Reply, Subcommand, load_all
 from handlers.commands.help import help_reply
 
@@ -48,13 +48,13 @@ def parse(text: str) -> tuple[str, tuple[str, ...]]:
     return words[0].lower(), tuple(words[1:])
 
 
-def execute(sub: Subcommand, inv: Invocation) -> Reply | None:
+def execute(sub: Subcommand, inv: Invocation, admins: AdminCheck) -> Reply | None:
     """Run a subcommand, turning every failure into a message for the person."""
     started = time.perf_counter()
     outcome = "ok"
     try:
         if sub.admin:
-            require_admin(inv.client, inv.services.settings.admins, inv.user_id, sub.name)
+            admins.require(inv.client, team_id=inv.team_id, user_id=inv.user_id, command=sub.name)
         return sub.handler(inv)
     except SyncbotError as exc:
         outcome = "refused"
@@ -68,7 +68,7 @@ def execute(sub: Subcommand, inv: Invocation) -> Reply | None:
         metrics.SUBCOMMAND_SECONDS.labels(subcommand=sub.name).observe(time.perf_counter() - started)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, admins: AdminCheck) -> None:
     """Listen for ``/sync`` and for the confirm and cancel buttons."""
     registry = load_all()
 
@@ -89,17 +89,17 @@ def register(app: App, services: Services) -> None:
         sub = registry.get(name)
         if sub is None:
             metrics.SUBCOMMANDS.labels(subcommand="unknown", outcome="refused").inc()
-            ack(**help_reply(inv, prefix=MSG.unknown_subcommand.format(command=name)).payload())
+            ack(**help_reply(inv, prefix=MSG.unknown_subcommand.format(command=quoted(name))).payload())
             return
         if sub.inline:
-            reply = execute(sub, inv)
+            reply = execute(sub, inv, admins)
             ack(**(reply or Reply(text="")).payload())
             return
         if name in _ASKS_SALESFORCE:
             ack(text=MSG.working)
         else:
             ack()
-        reply = execute(sub, inv)
+        reply = execute(sub, inv, admins)
         if reply is not None:
             respond(**reply.payload())
 
@@ -109,7 +109,7 @@ def register(app: App, services: Services) -> None:
         command = (body.get("actions") or [{}])[0].get("value", "")
         sub = registry.get(command)
         if command not in CONFIRMABLE or sub is None:
-            respond(replace_original=True, text=MSG.unknown_subcommand.format(command=command))
+            respond(replace_original=True, text=MSG.unknown_subcommand.format(command=quoted(command)))
             return
         inv = Invocation(
             services=services,
@@ -122,7 +122,7 @@ def register(app: App, services: Services) -> None:
             trigger_id=body.get("trigger_id"),
             response_url=body.get("response_url"),
         )
-        reply = execute(sub, inv)
+        reply = execute(sub, inv, admins)
         if reply is not None:
             respond(replace_original=True, **reply.payload())
 

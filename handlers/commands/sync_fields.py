@@ -19,7 +19,7 @@ def run(inv: Invocation) -> Reply:
         lines = summary_lines(plan)
         return Reply.of(confirm_prompt("sync-fields", MSG.sync_fields_warning, line_sections(lines)))
     created = field_setup.sync_fields(inv.services, inv.team_id)
-    count = sum(1 for obj in created if obj.available)
+    count = sum(1 for obj in created.objects if obj.gets_table)
     header = MSG.sync_fields_result.format(count=count, tables="table" if count == 1 else "tables")
     lines = summary_lines(created)
     next_line = MSG.status_next.format(step="confirm-credentials")
