@@ -138,23 +138,27 @@ def _answer(bot: RunningBot, text: str, user_id: str) -> str:
 
 
 def test_admin_answers_are_kept_for_a_minute(bot: RunningBot) -> None:
+    bot.slack.add_channel("C0ALERTS", name="sales-ops")
+    bot.slack.add_channel("C0OTHER", name="revops")
     bot.slack.clear()
-    assert _answer(bot, "channel C0ALERTS", ADMIN) == "Alerts will be posted to <#C0ALERTS>."
-    assert _answer(bot, "channel C0OTHER", ADMIN) == "Alerts will be posted to <#C0OTHER>."
+    chosen = "Alerts will be posted to <#{}>. I posted a test message there."
+    assert _answer(bot, "channel <#C0ALERTS|sales-ops>", ADMIN) == chosen.format("C0ALERTS")
+    assert _answer(bot, "channel <#C0OTHER|revops>", ADMIN) == chosen.format("C0OTHER")
     assert _answer(bot, "pause", MEMBER).startswith("Only syncbot admins can run `/sync pause`")
     assert _answer(bot, "resume", MEMBER).startswith("Only syncbot admins can run `/sync resume`")
     assert sorted(call.args["user"] for call in bot.slack.calls("users.info")) == [ADMIN, MEMBER]
 
 
 def test_a_failed_admin_lookup_is_not_allowed_and_not_remembered(bot: RunningBot) -> None:
+    bot.slack.add_channel("C0ALERTS", name="sales-ops")
     bot.slack.fail_method("users.info", error="fatal_error")
-    bot.command("channel C0ALERTS", user_id=ADMIN)
+    bot.command("channel <#C0ALERTS|sales-ops>", user_id=ADMIN)
     refused = bot.slack.wait_for_response().text
     assert refused.startswith("Couldn't check whether you are an admin (Slack said `fatal_error`), so this is not allowed")
     assert refused.endswith("Try again in a minute.")
     bot.slack.clear()
-    bot.command("channel C0ALERTS", user_id=ADMIN)
-    assert bot.slack.wait_for_response().text == "Alerts will be posted to <#C0ALERTS>."
+    bot.command("channel <#C0ALERTS|sales-ops>", user_id=ADMIN)
+    assert bot.slack.wait_for_response().text == "Alerts will be posted to <#C0ALERTS>. I posted a test message there."
     assert len(bot.slack.calls("users.info")) == 1
 
 

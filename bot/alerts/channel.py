@@ -46,8 +46,7 @@ def choose_alert_channel(
     channel_id, name = _parse(reference)
     try:
         if channel_id is None:
-            assert name is not None
-            channel_id = _find_by_name(client, name)
+            channel_id = _find_by_name(client, name or "")
         channel = _info(client, channel_id, name)
         name = str(channel.get("name") or name or channel_id)
         if channel.get("is_archived"):

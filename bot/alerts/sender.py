@@ -73,9 +73,8 @@ class _ShortRateLimitRetry(RateLimitErrorRetryHandler):
         self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if not super()._can_retry(state=state, request=request, response=response, error=error):
+        if response is None or not super()._can_retry(state=state, request=request, response=response, error=error):
             return False
-        assert response is not None
         wait = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
         try:
             return int(wait[0] if isinstance(wait, list) else wait) <= LONGEST_WAIT
@@ -191,7 +190,8 @@ def _deliver(claim: Claim, client: WebClient, reader: WebClient) -> Outcome:
 
 def _find_posted(reader: WebClient, claim: Claim) -> str | None:
     """The ts of the message carrying this alert's key, if an earlier attempt posted it."""
-    assert claim.in_doubt_since is not None
+    if claim.in_doubt_since is None:
+        return None  # never posted, so nothing to look for
     oldest = f"{(claim.in_doubt_since - CLOCK_SLACK).timestamp():.6f}"
     cursor: str | None = None
     for _ in range(HISTORY_PAGES):

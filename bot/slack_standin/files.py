@@ -162,13 +162,13 @@ class FileStore:
             if problem:
                 return error(problem)
         with self._lock:
-            chosen = [self._files.get(str(entry.get("id"))) for entry in entries]
-            if any(f is None or f.completed or f.content is None for f in chosen):
+            found = [self._files.get(str(entry.get("id"))) for entry in entries]
+            chosen = [f for f in found if f is not None and not f.completed and f.content is not None]
+            if len(chosen) != len(found):
                 # Never uploaded (or completed already): Slack knows no such pending file.
                 return error("file_not_found")
             done = []
             for pending, entry in zip(chosen, entries):
-                assert pending is not None
                 finished = replace(
                     pending,
                     completed=True,
