@@ -5,6 +5,7 @@ each line ``cycle`` on stdin, one more cycle. Prints one JSON line per cycle."""
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import threading
@@ -35,6 +36,7 @@ def main() -> int:
             "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
             "DATABASE_URL": database, "SYNCBOT_SECRET_KEY": Fernet.generate_key().decode(),
             "SYNCBOT_SALESFORCE_URL": url, "SYNCBOT_OBJECTS": objects,
+            **({"SYNCBOT_BULK_PAGE_ROWS": os.environ["SYNCBOT_BULK_PAGE_ROWS"]} if "SYNCBOT_BULK_PAGE_ROWS" in os.environ else {}),
         })
         services = build_services(settings)
         verify_and_store(services, team_id=TEAM, user_id=ADMIN, form=CredentialsForm(

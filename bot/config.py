@@ -59,6 +59,7 @@ class Settings:
     salesforce_url: str | None = None
     lookback: int = 300
     bulk_threshold: int = 10_000
+    bulk_page_rows: int = 10_000
     api_quota: int = 80
     port: int = 3000
 
@@ -93,6 +94,7 @@ class Settings:
             salesforce_url=_http_url(get("SYNCBOT_SALESFORCE_URL"), "SYNCBOT_SALESFORCE_URL", None),
             lookback=_int(get("SYNCBOT_LOOKBACK"), "SYNCBOT_LOOKBACK", 300, 0, 86_400),
             bulk_threshold=_int(get("SYNCBOT_BULK_THRESHOLD"), "SYNCBOT_BULK_THRESHOLD", 10_000, 1, 100_000_000),
+            bulk_page_rows=_int(get("SYNCBOT_BULK_PAGE_ROWS"), "SYNCBOT_BULK_PAGE_ROWS", 10_000, 100, 1_000_000),
             api_quota=_int(get("SYNCBOT_API_QUOTA"), "SYNCBOT_API_QUOTA", 80, 1, 100),
             port=_int(get("PORT"), "PORT", 3000, 1, 65_535),
         )

@@ -76,13 +76,18 @@ class MirrorWriter:
         else:
             self._stamp_key = "to_char(systemmodstamp AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"
 
-    def write(self, session: Session, rows: Sequence[tuple[Any, ...]]) -> WriteResult:
-        """Upsert ``rows`` in the session's transaction; returns the counts and the refused rows."""
+    def write(self, session: Session, rows: Sequence[tuple[Any, ...]], *, all_new: bool = False) -> WriteResult:
+        """Upsert ``rows`` in the session's transaction; returns the counts and the refused rows.
+
+        ``all_new``: the caller knows none of the rows is in the table (a fresh Bulk job
+        into a table that was empty, whose pages never repeat a record), so their stored
+        stamps need not be read.
+        """
         result = WriteResult()
         if not rows:
             return result
         connection = session.connection()
-        stored = self._stored(connection, [row[0] for row in rows])
+        stored = {} if all_new else self._stored(connection, [row[0] for row in rows])
         if stored:
             pending = [(index, row) for index, row in enumerate(rows)
                        if (before := stored.get(row[0])) is None or before[0] != stamp_key(row[2])]
@@ -118,6 +123,10 @@ class MirrorWriter:
             if row[1] and (before is None or not before[1]):
                 result.deleted += 1
         return result
+
+    def is_empty(self, session: Session) -> bool:
+        """Whether the table has no row at all."""
+        return session.connection().exec_driver_sql(f"SELECT 1 FROM {self._table} LIMIT 1").first() is None
 
     def _stored(self, connection: Connection, ids: Sequence[str]) -> dict[str, tuple[str, bool]]:
         found: dict[str, tuple[str, bool]] = {}

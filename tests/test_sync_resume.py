@@ -27,7 +27,7 @@ def _worker(bot: RunningBot, salesforce: SalesforceSimulator, secret_key: str) -
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SYNCBOT_", "DATABASE_URL"))}
     env = {**clean, "SLACK_BOT_TOKEN": "xoxb-worker", "DATABASE_URL": bot.services.db.url,
            "SYNCBOT_SALESFORCE_URL": salesforce.url, "SYNCBOT_SECRET_KEY": secret_key,
-           "SYNCBOT_BULK_THRESHOLD": "1000"}
+           "SYNCBOT_BULK_THRESHOLD": "1000", "SYNCBOT_BULK_PAGE_ROWS": "10000"}
     return subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -7,14 +7,18 @@ and raises only syncbot's own errors; the sync engine never sees simple-salesfor
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import requests
 from simple_salesforce.bulk2 import Operation, _Bulk2Client
 from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceResourceNotFound
+from simple_salesforce.util import call_salesforce
 
 from bot.errors import (BulkJobFailed, BulkJobGone, LoginFailed, RequestLimitReached, SalesforceError,
                         SalesforceUnavailable)
@@ -52,9 +56,11 @@ class BulkJob:
 
 @dataclass(frozen=True)
 class BulkPage:
-    """One page of a Bulk job's results: CSV text with a header row, and the next locator."""
+    """One page of a Bulk job's results, read as it arrives: the header, an iterator of
+    rows (lists of CSV cells), how many rows Salesforce says it holds, and the next locator."""
 
-    csv_text: str
+    header: list[str]
+    rows: Iterator[list[str]]
     records: int
     next_locator: str | None
 
@@ -182,16 +188,34 @@ class RecordReader:
         return BulkJob(job_id=job_id, state=state, records=int(processed) if processed is not None else None)
 
     def bulk_page(self, object_name: str, job_id: str, locator: str | None, max_records: int) -> BulkPage:
-        """One page of results, starting at ``locator`` (None: the first page)."""
-        result = self._bulk(
+        """One page of results, starting at ``locator`` (None: the first page), streamed.
+
+        simple-salesforce's own results call holds a whole page as text several times
+        over; this reads the same resource through the client's session and parses the
+        CSV while it downloads, so memory stays flat whatever ``max_records`` is.
+        """
+        params: dict[str, Any] = {"maxRecords": max_records}
+        if locator:
+            params["locator"] = locator
+        response = self._bulk(
             object_name,
-            lambda client: client.get_query_results(job_id, locator or "", max_records),
+            lambda client: call_salesforce(
+                url=f"{client.bulk2_url}query/{job_id}/results", method="GET", session=client.session,
+                headers={**client.headers, "Accept": "text/csv"}, params=params, stream=True,
+            ),
             job_id=job_id,
         )
+        next_locator = response.headers.get("Sforce-Locator") or None
+        response.raw.decode_content = True
+        text = io.TextIOWrapper(_WithoutNul(response.raw), encoding="utf-8", newline="")
+        reader = csv.reader(text)
+        with translated():
+            header = next(reader, [])
         return BulkPage(
-            csv_text=str(result["records"]),
-            records=int(result["number_of_records"]),
-            next_locator=result["locator"] or None,
+            header=header,
+            rows=_rows(reader, response),
+            records=int(response.headers.get("Sforce-NumberOfRecords") or 0),
+            next_locator=None if next_locator == "null" else next_locator,
         )
 
     def _bulk(self, object_name: str, call: Callable[[_Bulk2Client], T], *, job_id: str | None = None) -> T:
@@ -227,6 +251,35 @@ class RecordReader:
 
 class _SessionExpired(Exception):
     """An expired session met by a Bulk call (not a client error, so it passes ``translated``)."""
+
+
+def _rows(reader: Iterator[list[str]], response: requests.Response) -> Iterator[list[str]]:
+    # A connection dropped mid-page is an outage like any other: the cycle stops and the
+    # next one reads the page again from its locator.
+    try:
+        with translated():
+            yield from reader
+    finally:
+        response.close()
+
+
+class _WithoutNul(io.RawIOBase):
+    """A byte stream with NUL bytes dropped: the csv module refuses them, and Salesforce's
+    text can hold them (simple-salesforce drops them too)."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._raw.read(len(buffer))
+        if not chunk:
+            return 0
+        chunk = chunk.replace(b"\x00", b"")
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
 
 
 def _page(body: Mapping[str, Any]) -> QueryPage:

@@ -7,8 +7,6 @@ where the committed rows end, with nothing lost or doubled.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import threading
 import time
@@ -20,7 +18,7 @@ from typing import Any
 from bot.errors import BulkJobGone, Interrupted, QuotaReached
 from bot.messages import MSG
 from bot.runtime import Services
-from bot.salesforce.reading import BulkPage, QueryPage, RecordReader
+from bot.salesforce.reading import QueryPage, RecordReader
 from bot.salesforce.usage import ApiUsage
 from bot.sync.convert import ConversionError, RowConverter, is_text, write_order
 from bot.sync.pages import prefetched
@@ -35,8 +33,6 @@ log = logging.getLogger(__name__)
 # Rows per write transaction: big enough to amortise a commit, small enough that no
 # reader or writer waits long for SQLite's write lock.
 BATCH_ROWS = 5_000
-# Rows per Bulk results page: memory stays flat (a few pages in flight at most).
-BULK_PAGE_ROWS = 10_000
 _POLL_FIRST, _POLL_MAX = 0.2, 2.0
 
 
@@ -74,6 +70,9 @@ class ObjectSync:
         self.writer = MirrorWriter(plan.table, [column.column for column in order], dialect=dialect,
                                    empty_is_null=[column.column for column in order if is_text(column)])
         self._calls_at_start = ctx.usage.snapshot().calls
+        self._converters: dict[tuple[str, ...], RowConverter] = {}
+        # A fresh Bulk job into an empty table writes rows that cannot be there yet.
+        self._all_new = False
 
     @property
     def api_calls(self) -> int:
@@ -157,7 +156,12 @@ class ObjectSync:
         job = self.ctx.reader.start_bulk_query(self.plan.object_name, self.plan.bulk_soql(since))
         with self.ctx.services.db.session() as session:
             cursors.bulk_started(session, self.ctx.team_id, self.plan.object_name, job_id=job.job_id, since=since)
-        self._bulk(job.job_id, None, resumed=False)
+            empty = self.writer.is_empty(session)
+        self._all_new = empty
+        try:
+            self._bulk(job.job_id, None, resumed=False)
+        finally:
+            self._all_new = False
 
     def _bulk(self, job_id: str, locator: str | None, *, resumed: bool) -> None:
         name = self.plan.object_name
@@ -185,9 +189,11 @@ class ObjectSync:
             with self.ctx.services.db.session() as session:
                 runs.object_progress(session, self.ctx.run_id, name, rows_read=0, inserted=0, updated=0,
                                      unchanged=0, deleted=0, errors=0, expected=(total or 0) - done_before)
-        # The next page downloads while this one is parsed, converted and written.
-        for page in prefetched(self._bulk_pages(job_id, locator), name=f"bulk-{name}"):
-            self._write_prepared(self._prepare(page), total)
+        # Rows are read (downloaded and parsed) ahead in batches while this thread
+        # converts and writes the batch before: memory holds a few batches, never a page.
+        newest: list[str] = []
+        for batch in prefetched(self._bulk_batches(job_id, locator), depth=4, name=f"bulk-{name}"):
+            self._write_bulk_batch(batch, newest, total)
         with self.ctx.services.db.session() as session:
             cursors.bulk_finished(session, self.ctx.team_id, name)
 
@@ -201,36 +207,46 @@ class ObjectSync:
             time.sleep(delay)
             delay = min(_POLL_MAX, delay * 1.5)
 
-    def _bulk_pages(self, job_id: str, locator: str | None) -> Iterator[BulkPage]:
+    def _bulk_batches(self, job_id: str, locator: str | None) -> Iterator["_RawBatch"]:
         while True:
             self.ctx.check()
-            page = self.ctx.reader.bulk_page(self.plan.object_name, job_id, locator, BULK_PAGE_ROWS)
-            yield page
+            # Each page is one API call; pages are streamed, so their size does not weigh on memory.
+            page = self.ctx.reader.bulk_page(self.plan.object_name, job_id, locator,
+                                             self.ctx.services.settings.bulk_page_rows)
+            batch: list[list[str]] = []
+            read = 0
+            for row in page.rows:
+                batch.append(row)
+                if len(batch) == BATCH_ROWS:
+                    read += len(batch)
+                    yield _RawBatch(page.header, batch)
+                    batch = []
+            read += len(batch)
+            yield _RawBatch(page.header, batch, page_end=True, next_locator=page.next_locator, page_rows=read)
             if page.next_locator is None:
                 return
             locator = page.next_locator
 
-    def _prepare(self, page: BulkPage) -> "_PreparedPage":
-        reader = csv.reader(io.StringIO(page.csv_text, newline=""))
-        header = next(reader, None) or [column.field or "" for column in self.plan.columns]
-        converter = RowConverter(self.plan.columns, source="csv", dialect=self._dialect, header=header)
-        records = list(reader)
-        batches = [self._convert(records[start:start + BATCH_ROWS], converter)
-                   for start in range(0, len(records), BATCH_ROWS)] or [_Batch([], [], 0)]
-        stamps = [max(row[2] for row in batch.rows) for batch in batches if batch.rows]
-        return _PreparedPage(batches=batches, rows=len(records), next_locator=page.next_locator,
-                             newest=_parse_stamp(max(stamps)) if stamps else None)
+    def _write_bulk_batch(self, raw: "_RawBatch", newest: list[str], total: int | None) -> None:
+        converter = self._converters.get(tuple(raw.header))
+        if converter is None:
+            converter = RowConverter(self.plan.columns, source="csv", dialect=self._dialect,
+                                     header=raw.header or [column.field or "" for column in self.plan.columns])
+            self._converters = {tuple(raw.header): converter}
+        batch = self._convert(raw.rows, converter)
+        if batch.rows:
+            newest.append(max(row[2] for row in batch.rows))
 
-    def _write_prepared(self, page: "_PreparedPage", total: int | None) -> None:
         def page_written(session: Any) -> None:
             # The locator moves only with the page's last batch: a crash mid-page reads
             # that page again, and its rows already written count as unchanged.
             cursors.bulk_page_written(session, self.ctx.team_id, self.plan.object_name,
-                                      next_locator=page.next_locator, max_modstamp=page.newest,
-                                      rows=page.rows, total=total)
+                                      next_locator=raw.next_locator,
+                                      max_modstamp=_parse_stamp(max(newest)) if newest else None,
+                                      rows=raw.page_rows, total=total)
+            newest.clear()
 
-        for index, batch in enumerate(page.batches):
-            self._commit(batch, after=page_written if index == len(page.batches) - 1 else None)
+        self._commit(batch, after=page_written if raw.page_end else None)
 
     # ----- writing ---------------------------------------------------------------------
 
@@ -259,7 +275,7 @@ class ObjectSync:
         self.ctx.check()
         errors = list(batch.errors)
         with self.ctx.services.db.session() as session:
-            result = self.writer.write(session, batch.rows)
+            result = self.writer.write(session, batch.rows, all_new=self._all_new)
             for failure in result.failures:
                 field = next((column.field for column in self.plan.columns if column.column == failure.column), None)
                 errors.append(self._record_error(batch.rows[failure.index][0], field, failure.message))
@@ -292,13 +308,14 @@ class _Batch:
 
 
 @dataclass
-class _PreparedPage:
-    """A Bulk results page, parsed and converted, with where the next one starts."""
+class _RawBatch:
+    """Rows of a Bulk results page as read; the page's last batch says where the next starts."""
 
-    batches: list[_Batch]
-    rows: int
-    next_locator: str | None
-    newest: datetime | None
+    header: list[str]
+    rows: list[list[str]]
+    page_end: bool = False
+    next_locator: str | None = None
+    page_rows: int = 0
 
 
 def _parse_stamp(text: str) -> datetime:
