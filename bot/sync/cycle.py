@@ -32,7 +32,7 @@ from bot.sync import plan as plans
 from bot.sync.failures import FailureKind, kind_of
 from bot.sync.object_sync import ObjectContext, ObjectSync
 from bot.sync.plan import ObjectPlan, read_from
-from storage import catalog, cursors, runs, schedule
+from storage import catalog, cursors, mirror, runs, schedule
 from storage.locks import AdvisoryLocks, object_lock, workspace_lock
 from storage.models import ObjectCursor, SyncError
 from storage.types import utcnow
@@ -112,9 +112,16 @@ class _Cycle:
         reader = RecordReader(connection)
         ctx = ObjectContext(services=self.services, team_id=self.team_id, run_id=self.run_id, reader=reader,
                             usage=connection.usage, stop=self.stop, quota_percent=self.services.settings.api_quota)
+        configured = {name.lower() for name in self.services.settings.objects}
         with self.services.db.session(write=False) as session:
-            object_plans = [plans.build(obj.object_name, catalog.fields(session, self.team_id, obj.object_name))
-                            for obj in catalog.objects(session, self.team_id) if obj.available]
+            tables = set(mirror.existing_tables(session.connection()))
+            # Objects dropped from SYNCBOT_OBJECTS keep their tables as they are (`/sync fields` says so).
+            object_plans = [
+                plans.build(obj.object_name, catalog.fields(session, self.team_id, obj.object_name),
+                            table=obj.table_name)
+                for obj in catalog.objects(session, self.team_id)
+                if obj.available and obj.object_name.lower() in configured and obj.table_name in tables
+            ]
             known = cursors.all_of(session, self.team_id)
             last = runs.last_finished(session, self.team_id)
         self._check_quota(reader, ctx, last.api_used if last else None, last.api_max if last else None)

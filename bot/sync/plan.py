@@ -81,8 +81,9 @@ class ObjectPlan:
         return f"SELECT {', '.join(self.fields)} FROM {self.object_name}{self.window(since)}"
 
 
-def build(object_name: str, fields: Sequence[ObjectField]) -> ObjectPlan:
-    """The plan of an object from its catalog rows (in describe order)."""
+def build(object_name: str, fields: Sequence[ObjectField], *, table: str | None = None) -> ObjectPlan:
+    """The plan of an object from its catalog rows (in describe order); ``table`` is the
+    mirror table the catalog recorded (its default name otherwise)."""
     names = {field.field_name for field in fields}
     stamp = "SystemModstamp" if "SystemModstamp" in names else "LastModifiedDate"
     has_isdeleted = "IsDeleted" in names
@@ -96,7 +97,7 @@ def build(object_name: str, fields: Sequence[ObjectField]) -> ObjectPlan:
     driver = ["Id", stamp] + (["IsDeleted"] if has_isdeleted else [])
     return ObjectPlan(
         object_name=object_name,
-        table=table_name(object_name),
+        table=table or table_name(object_name),
         columns=tuple(columns),
         stamp_field=stamp,
         has_isdeleted=has_isdeleted,
