@@ -214,3 +214,66 @@ def test_changes_made_while_a_load_runs_arrive_in_the_next_cycle(bulk_bot: Runni
     assert touched
     assert cycle(bulk_bot).status == "succeeded"
     assert differences(bulk_bot, org, "Lead") == []
+
+
+def test_status_answers_with_progress_while_a_load_runs(bulk_bot: RunningBot,
+                                                        salesforce: SalesforceSimulator) -> None:
+    salesforce.org.generate("Lead", 600)
+    start_sync(bulk_bot)
+    seen: list[str] = []
+
+    def ask_status_during_the_load(request: object) -> None:
+        # Asked from the simulator's side, while the engine waits for a results page.
+        if not seen and str(getattr(request, "path", "")).endswith("/results"):
+            seen.append(bulk_bot.ask("status", user_id=MEMBER))
+
+    hook = salesforce.add_request_hook(ask_status_during_the_load)
+    assert cycle(bulk_bot).status == "succeeded"
+    salesforce.remove_request_hook(hook)
+    lines = seen[0].splitlines()
+    assert lines[0] == "Sync in Progress"
+    assert any("(Bulk): 0 of about " in line for line in lines), lines
+    assert any(line.endswith("rows, done") for line in lines)  # the objects read before Lead
+    assert "The first sync cycle has not finished yet." in lines
+
+
+def test_a_bulk_job_gone_from_salesforce_is_started_again_from_the_cursor(
+    slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str, secret_key: str
+) -> None:
+    import threading
+
+    from bot.sync.cycle import run_cycle
+
+    org = salesforce.org
+    org.generate("Lead", 700)
+    # Only Lead is read by Bulk, in three pages of 300.
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url, secret_key=secret_key,
+                       extra={"SYNCBOT_BULK_THRESHOLD": "500", "SYNCBOT_BULK_PAGE_ROWS": "300"})
+    with running_bot(env, slack=slack, salesforce=salesforce) as bot:
+        start_sync(bot)
+        stop = threading.Event()
+        pages: list[str] = []
+
+        def stop_after_the_first_page(request: object) -> None:
+            if str(getattr(request, "path", "")).endswith("/results"):
+                pages.append("page")
+                # The third page is asked for once the first is written (the second was read ahead).
+                if len(pages) == 3:
+                    stop.set()  # as a SIGTERM would: the cycle ends after the batch it writes
+
+        hook = salesforce.add_request_hook(stop_after_the_first_page)
+        outcome = run_cycle(bot.services, TEAM, stop=stop, force=True)
+        salesforce.remove_request_hook(hook)
+        assert outcome is not None and outcome.status == "interrupted"
+        with bot.services.db.session(write=False) as session:
+            cursor = cursors.get(session, TEAM, "Lead")
+            assert cursor is not None and cursor.bulk_job_id and cursor.bulk_locator
+        # Salesforce keeps a job's results for seven days.
+        salesforce.clock.advance(timedelta(days=8))
+        assert cycle(bot).status == "succeeded"
+        with bot.services.db.session(write=False) as session:
+            cursor = cursors.get(session, TEAM, "Lead")
+            assert cursor is not None and cursor.bulk_job_id is None
+        created = salesforce.request_log.entries(lambda e: e.method == "POST" and e.path.endswith("/jobs/query"))
+        assert len(created) == 2  # the first job, gone, and the one that replaced it
+        assert differences(bot, org, "Lead") == []
