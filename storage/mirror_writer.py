@@ -142,7 +142,7 @@ class MirrorWriter:
         if self.dialect == "sqlite":
             connection.exec_driver_sql(self._sqlite_insert, rows)
             return
-        raw = connection.connection.driver_connection
+        raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
         with raw.cursor() as cursor:
             # ON COMMIT DROP: the stage lives for this transaction only, so it always
             # matches the table as it is now.

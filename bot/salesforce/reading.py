@@ -207,7 +207,7 @@ class RecordReader:
         )
         next_locator = response.headers.get("Sforce-Locator") or None
         response.raw.decode_content = True
-        text = io.TextIOWrapper(_WithoutNul(response.raw), encoding="utf-8", newline="")
+        text = io.TextIOWrapper(io.BufferedReader(_WithoutNul(response.raw)), encoding="utf-8", newline="")
         reader = csv.reader(text)
         with translated():
             header = next(reader, [])

@@ -20,7 +20,7 @@ from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.reading import QueryPage, RecordReader
 from bot.salesforce.usage import ApiUsage
-from bot.sync.convert import ConversionError, RowConverter, is_text, write_order
+from bot.sync.convert import ConversionError, Dialect, RowConverter, is_text, write_order
 from bot.sync.pages import prefetched
 from bot.sync.plan import ObjectPlan, read_from
 from storage import cursors, runs
@@ -65,7 +65,7 @@ class ObjectSync:
         self.ctx = ctx
         self.plan = plan
         dialect = ctx.services.db.dialect
-        self._dialect = "sqlite" if dialect == "sqlite" else "postgresql"
+        self._dialect: Dialect = "sqlite" if dialect == "sqlite" else "postgresql"
         order = write_order(plan.columns)
         self.writer = MirrorWriter(plan.table, [column.column for column in order], dialect=dialect,
                                    empty_is_null=[column.column for column in order if is_text(column)])
