@@ -236,3 +236,17 @@ def test_a_failed_bulk_job_fails_its_object_and_the_next_cycle_starts_a_new_one(
         assert len(failed) == 1 and "the job failed on the Salesforce side" in (items[failed[0]].error or "")
         assert cycle(bot).status == "succeeded"
         assert differences(bot, salesforce.org, failed[0]) == []
+
+
+def test_a_refused_login_is_not_retried_but_a_gateway_error_is(sf_bot: RunningBot,
+                                                               salesforce: SalesforceSimulator) -> None:
+    start_sync(sf_bot)
+    services = _quick_retries(sf_bot)
+    salesforce.request_log.clear()
+    salesforce.set_login_fault(DEFAULT_USERNAME, "INVALID_OPERATION_WITH_EXPIRED_PASSWORD")
+    assert run_cycle(services, TEAM, force=True).status == "failed"  # type: ignore[union-attr]
+    # A SOAP fault is an answer, not an outage: one login, not five.
+    assert salesforce.request_log.count(path_contains="/services/Soap/") == 1
+    salesforce.set_login_fault(DEFAULT_USERNAME, None)
+    salesforce.fail_next_requests(2, status=503, scope="login")
+    assert run_cycle(services, TEAM, force=True).status == "succeeded"  # type: ignore[union-attr]

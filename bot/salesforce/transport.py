@@ -12,6 +12,8 @@ from urllib3.util.retry import Retry
 
 from bot.salesforce.usage import ApiUsage
 
+# Where simple-salesforce sends the SOAP login (production and sandbox).
+LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com")
 # Seconds to connect, and to wait for a response, before calling Salesforce unreachable.
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 120
@@ -94,11 +96,17 @@ def make_session(
     session = requests.Session()
     # Proxy variables of the environment must not divert Salesforce traffic or the rewrite.
     session.trust_env = salesforce_url is None
-    options: dict[str, Any] = {"timeout": timeout, "max_retries": retry or 0}
-    adapter: HTTPAdapter = (
-        _RewriteTimeoutAdapter(salesforce_url, **options) if salesforce_url else _TimeoutAdapter(**options)
-    )
-    session.mount("https://", adapter)
+
+    def adapter(retries: Retry | int) -> HTTPAdapter:
+        options: dict[str, Any] = {"timeout": timeout, "max_retries": retries}
+        return _RewriteTimeoutAdapter(salesforce_url, **options) if salesforce_url else _TimeoutAdapter(**options)
+
+    session.mount("https://", adapter(retry or 0))
+    if retry is not None:
+        # A refused SOAP login answers HTTP 500 with its fault: retrying that only delays the
+        # verdict (and counts toward the user's lockout); gateways' 502-504 are still retried.
+        for host in LOGIN_HOSTS:
+            session.mount(f"https://{host}", adapter(retry.new(status_forcelist=(502, 503, 504))))
     if usage is not None:
         session.hooks["response"].append(usage.observe)
     return session
