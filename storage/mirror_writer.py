@@ -23,6 +23,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from storage.mirror import fit_identifier
+
 # Parameters per statement stay far under SQLite's 32,766 and PostgreSQL's 65,535.
 _ID_CHUNK = 900
 _COLUMN_IN_CONTEXT = re.compile(r"column (\w+)")
@@ -70,7 +72,7 @@ class MirrorWriter:
         self._sqlite_insert = f"INSERT INTO {self._table} ({self._names}) VALUES ({marks}) {self._on_conflict}"
         self._staged = ", ".join(f"NULLIF({quote(name)}, '')" if name in nullable else quote(name)
                                  for name in self.columns)
-        self._stage = quote(f"_stage_{table}"[:63])
+        self._stage = quote(fit_identifier(f"_stage_{table}"))
         if dialect == "sqlite":
             self._stamp_key = "substr(replace(systemmodstamp, 'T', ' '), 1, 23)"
         else:
