@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect
 
 from bot.demo import run_demo, terminal_text
+from bot.simulator import SimClock, build_large_demo_org
 
 
 def test_demo_walks_every_setup_step(tmp_path: Path) -> None:
@@ -38,6 +39,22 @@ def test_demo_runs_as_the_readme_says() -> None:
     assert result.stdout.startswith("syncbot demo: the whole setup, offline.")
     assert "now has 8 synced tables" in result.stdout
     assert result.stderr == ""
+
+
+def test_the_demo_org_has_thousands_of_records_and_duplicate_people_typed_differently() -> None:
+    org = build_large_demo_org(clock=SimClock())
+    for name in ("Lead", "Contact", "Account", "Opportunity"):
+        assert org.count(name) >= 1000, name
+    assert org.count("Campaign") >= 100
+    contacts = {row["Email"].strip().lower() for row in org.records("Contact") if row.get("Email")}
+    twins = [row["Email"] for row in org.records("Lead") if (row.get("Email") or "").strip().lower() in contacts]
+    assert len(twins) > 100
+    assert any(email != email.strip() for email in twins)  # with spaces around
+    assert any(email.strip() != email.strip().lower() for email in twins)  # in other case
+    lead_emails = [(row.get("Email") or "").strip().lower() for row in org.records("Lead")]
+    assert len(lead_emails) - len(set(lead_emails)) > 0  # the same lead entered twice
+    again = build_large_demo_org(clock=SimClock(org.clock.now()))
+    assert [row["Email"] for row in again.records("Lead")] == [row["Email"] for row in org.records("Lead")]
 
 
 def test_terminal_text_shows_fallbacks() -> None:
