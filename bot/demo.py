@@ -4,7 +4,7 @@ The built-in Salesforce simulator stands in for the org and the Slack stand-in f
 the workspace; the real bot runs between them over HTTP, exactly as in production.
 This module is the runner: it starts the pieces, types commands as an admin would
 and prints what Slack would show, the alert channel included. The scenario itself
-is :mod:`bot.demo_script`.
+is :mod:`bot.demo_script`; ``syncbot demo --serve`` is :mod:`bot.demo_serve`.
 """
 
 from __future__ import annotations

@@ -593,6 +593,24 @@ class _Messages:
         "It is a temporary file, left for you to look at; `syncbot demo --database demo.db` keeps it where you say."
     )
     demo_database_kept: Final = "It stays there; run the demo again with another file for a fresh start."
+    demo_serve_title: Final = "syncbot demo --serve: the demo's Salesforce org, served until Ctrl-C."
+    demo_serve_url: Final = (
+        "Point syncbot at it, in the shell where `syncbot serve` or `syncbot socket` runs:\n"
+        "    export SYNCBOT_SALESFORCE_URL={url}"
+    )
+    demo_serve_login: Final = (
+        "Then, in Slack, `/sync credentials` with:\n"
+        "    Username:        {username}\n"
+        "    Password:        {password}\n"
+        "    Security token:  {token}\n"
+        "    Sandbox:         no"
+    )
+    demo_serve_activity: Final = "Reps change a few records about every {seconds} s; each burst is listed below."
+    demo_serve_burst: Final = (
+        "{at} UTC  Leads added {created}, Contacts and Opportunities edited {updated}, Leads deleted {deleted}"
+    )
+    demo_serve_stopped: Final = "The demo's Salesforce org is stopped."
+    demo_serve_cannot_listen: Final = "The demo's Salesforce org can't listen on {host}:{port}: {error}."
     demo_database_exists: Final = (
         "{path} exists already; the demo starts from an empty database: name a new file, or delete that one."
     )

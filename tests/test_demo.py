@@ -1,17 +1,23 @@
-"""`syncbot demo`: the whole product offline, as the README's first command runs it."""
+"""`syncbot demo`: the whole product offline, as the README's first command runs it, and
+`syncbot demo --serve`, the demo's org kept running for a real Slack app."""
 
 from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
+from simple_salesforce import Salesforce
 from sqlalchemy import create_engine, inspect, text
 
 from bot.demo import run_demo, terminal_text
+from bot.salesforce.gateway import API_VERSION
+from bot.salesforce.transport import make_session
 from bot.simulator import DEFAULT_PASSWORD, SimClock, build_large_demo_org
 
 SETUP = ("help", "status", "credentials", "fields", "fields Lead", "hide Lead.Description", "sync-fields",
@@ -92,6 +98,41 @@ def test_demo_runs_as_the_readme_says(tmp_path: Path) -> None:
     assert "has 8 synced tables" in result.stdout
     assert str(tmp_path) in result.stdout
     assert took < 30, f"the demo took {took:.1f} s"
+
+
+def test_demo_serve_keeps_the_org_running_until_sigterm() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "bot", "demo", "--serve"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        printed = _read_until(process, "Reps change a few records")
+        url = re.search(r"export SYNCBOT_SALESFORCE_URL=(\S+)", printed)
+        login = {key: re.search(rf"{label}:\s+(\S+)", printed) for key, label in
+                 (("username", "Username"), ("password", "Password"), ("security_token", "Security token"))}
+        assert url and all(login.values()), printed
+        sf = Salesforce(session=make_session(url.group(1)), version=API_VERSION,
+                        **{key: match.group(1) for key, match in login.items() if match})
+        assert sf.query("SELECT COUNT() FROM Lead")["totalSize"] > 3000
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert process.stderr is not None and process.stderr.read() == ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _read_until(process: subprocess.Popen[str], marker: str, timeout: float = 30) -> str:
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if marker in line:
+            return "".join(lines)
+    pytest.fail("no line with " + repr(marker) + " in:\n" + "".join(lines))
 
 
 def test_the_demo_org_has_thousands_of_records_and_duplicate_people_typed_differently() -> None:
