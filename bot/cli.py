@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="the scheduler and sync engine alone, no Slack listener")
     demo = commands.add_parser("demo", help="the whole product offline, on the built-in Salesforce simulator")
     demo.add_argument("--database", type=Path, help="keep the demo's SQLite database in this file")
+    demo.add_argument("--serve", action="store_true",
+                      help="keep the demo's Salesforce org running, with changes every minute, for a real Slack app")
+    demo.add_argument("--port", type=int, default=0, help="with --serve: the port to serve on (default: a free one)")
     commands.add_parser("keygen", help="print a new value for SYNCBOT_SECRET_KEY")
     commands.add_parser(
         "rotate-key", help="re-encrypt the stored Salesforce logins with the first key of SYNCBOT_SECRET_KEY"
@@ -80,6 +83,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "rotate-key":
         return _rotate_key()
     if args.command == "demo":
+        if args.serve:
+            from bot.demo_serve import serve_demo
+
+            return serve_demo(stop=_stop_on_signals(), port=args.port)
         from bot.demo import run_demo
 
         return run_demo(database=args.database)

@@ -550,6 +550,72 @@ class _Messages:
     )
 
 
+    # --- the demo (issue 7) ----------------------------------------------------------------
+    demo_title: Final = "syncbot demo: the whole setup, offline."
+    demo_salesforce: Final = (
+        "Salesforce: the built-in simulator, org {org} ({org_id}), with {Lead:,} Leads, {Contact:,} Contacts, "
+        "{Account:,} Accounts, {Opportunity:,} Opportunities and {Campaign:,} Campaigns; reps keep changing them."
+    )
+    demo_slack: Final = (
+        "Slack: a local stand-in; an admin types the commands below, and #{channel} is the team's alert channel."
+    )
+    demo_scene_mark: Final = "=="
+    demo_scene_setup: Final = "The setup, step by step"
+    demo_scene_first_load: Final = "The first load"
+    demo_scene_everyday: Final = "Everyday cycles (one every {interval}; the demo does not wait for them)"
+    demo_scene_failure: Final = "A failure"
+    demo_scene_recovery: Final = "The recovery"
+    demo_scene_duplicates: Final = "Duplicate people"
+    demo_scene_end: Final = "Where things stand"
+    demo_more_lines: Final = "… {count} more lines"
+    demo_clicks: Final = 'clicks "Yes, go ahead"'
+    demo_modal_opens: Final = 'a modal "{title}" opens with: {labels}'
+    demo_modal_filled: Final = "the admin enters {username}, the password and the security token, and submits"
+    demo_modal_refilled: Final = "the admin enters {username}, the new password and the new security token, and submits"
+    demo_channel_post: Final = "#{channel}  {bot}: "
+    demo_channel_thread: Final = "#{channel}  {bot} (in thread): "
+    demo_channel_edited: Final = "#{channel}  {bot} (edited): "
+    demo_activity: Final = (
+        "meanwhile in Salesforce: Leads added {created}, Contacts and Opportunities edited {updated}, "
+        "Leads deleted {deleted}"
+    )
+    demo_next_cycle: Final = "the next scheduled cycle runs"
+    demo_password_expires: Final = "in Salesforce, the password of {username} expires"
+    demo_no_second_alert: Final = "the failure goes on; the channel is not told again"
+    demo_password_reset: Final = (
+        "the admin sets a new password for {username} in Salesforce, which emails a new security token"
+    )
+    demo_database: Final = "The local database {path} has {count} synced tables ({rows} rows): {tables}."
+    demo_sqlite_hint: Final = (
+        'Look inside: sqlite3 {path} "SELECT firstname, lastname, email_address, company FROM sf_lead LIMIT 5"'
+    )
+    demo_database_temporary: Final = (
+        "It is a temporary file, left for you to look at; `syncbot demo --database demo.db` keeps it where you say."
+    )
+    demo_database_kept: Final = "It stays there; run the demo again with another file for a fresh start."
+    demo_serve_title: Final = "syncbot demo --serve: the demo's Salesforce org, served until Ctrl-C."
+    demo_serve_url: Final = (
+        "Point syncbot at it, in the shell where `syncbot serve` or `syncbot socket` runs:\n"
+        "    export SYNCBOT_SALESFORCE_URL={url}"
+    )
+    demo_serve_login: Final = (
+        "Then, in Slack, `/sync credentials` with:\n"
+        "    Username:        {username}\n"
+        "    Password:        {password}\n"
+        "    Security token:  {token}\n"
+        "    Sandbox:         no"
+    )
+    demo_serve_activity: Final = "Reps change a few records about every {seconds} s; each burst is listed below."
+    demo_serve_burst: Final = (
+        "{at} UTC  Leads added {created}, Contacts and Opportunities edited {updated}, Leads deleted {deleted}"
+    )
+    demo_serve_stopped: Final = "The demo's Salesforce org is stopped."
+    demo_serve_cannot_listen: Final = "The demo's Salesforce org can't listen on {host}:{port}: {error}."
+    demo_database_exists: Final = (
+        "{path} exists already; the demo starts from an empty database: name a new file, or delete that one."
+    )
+    demo_cycle_unexpected: Final = "The demo's sync cycle ended {got} (expected {expected}): {error}"
+
 MSG: Final = _Messages()
 
 # How much of a typed value an answer shows back: enough to recognise it, never a wall of text.

@@ -8,6 +8,8 @@ has switches to make it fail the way Salesforce does. Standard library only.
   fault switches (``expire_sessions``/``expire_sessions_after``/``fail_next_requests``/
   ``fail_next_bulk_job``/...), ``composite_enabled``, Bulk timing, request hooks and the
   request log.
+- :func:`build_demo_org` - the seeded "Acme Corp" of the tests; :func:`build_large_demo_org`
+  the bigger one of ``syncbot demo``; :func:`simulate_activity` a burst of everyday changes.
 - :class:`SimulatedOrg` - one org's schema, records (``create``/``update``/``delete``/
   ``undelete``/``hard_delete``/``purge_recycle_bin``/``generate``), schema changes
   (``add_custom_field``/``remove_field``/``change_field``), users, field-level security,
@@ -24,8 +26,9 @@ Modules: ``server`` (HTTP, routing), ``soap`` (login), ``rest``/``query_api``/
 """
 
 from .clock import SimClock
-from .dataset import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_SIZE, DEFAULT_USERNAME,
-                      build_demo_org, generate_records, seed_demo_data, simulate_activity)
+from .dataset import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_SIZE, DEFAULT_USERNAME, DEMO_SIZE,
+                      add_retyped_people, build_demo_org, build_large_demo_org, generate_records, seed_demo_data,
+                      simulate_activity)
 from .faults import FaultSwitches, InjectedFailure
 from .org import DEFAULT_API_DAILY_MAX, LOGIN_FAULTS, SimulatedOrg, SimulatedUser, UnknownRecordError
 from .request_log import LoggedRequest, RequestLog
@@ -35,8 +38,8 @@ from .wire import Request
 
 __all__ = [
     "DEFAULT_API_DAILY_MAX", "DEFAULT_MAX_URL_LENGTH", "DEFAULT_PASSWORD", "DEFAULT_SECURITY_TOKEN",
-    "DEFAULT_SIZE", "DEFAULT_USERNAME", "LOGIN_FAULTS", "FaultSwitches", "FieldDef", "InjectedFailure",
+    "DEFAULT_SIZE", "DEFAULT_USERNAME", "DEMO_SIZE", "LOGIN_FAULTS", "FaultSwitches", "FieldDef", "InjectedFailure",
     "LoggedRequest", "ObjectDef", "Request", "RequestHook", "RequestLog", "SalesforceSimulator", "Schema",
-    "SimClock", "SimulatedOrg", "SimulatedUser", "UnknownRecordError", "build_demo_org", "custom_field",
-    "generate_records", "seed_demo_data", "simulate_activity",
+    "SimClock", "SimulatedOrg", "SimulatedUser", "UnknownRecordError", "add_retyped_people", "build_demo_org",
+    "build_large_demo_org", "custom_field", "generate_records", "seed_demo_data", "simulate_activity",
 ]

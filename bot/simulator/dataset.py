@@ -3,6 +3,8 @@
 ``build_demo_org()`` gives the ready "Acme Corp" org with its sync user; the same
 ``seed`` and ``size`` always give the same records, ids and links (timestamps are
 laid out backwards from the clock's "now", so freeze the clock for identical ones).
+``build_large_demo_org()`` is the bigger org of ``syncbot demo``: about 15,000 records,
+with duplicate people entered the ways they really are.
 A few percent of the values are as messy as real data (see :mod:`messy`): accents,
 apostrophes, quotes, commas, emoji, embedded newlines, long text, stray spaces.
 """
@@ -21,6 +23,10 @@ DEFAULT_USERNAME = "sync@acme.example"
 DEFAULT_PASSWORD = "Sync-Passw0rd!"
 DEFAULT_SECURITY_TOKEN = "aBcD1234eFgH5678iJkL9012"
 DEFAULT_SIZE = 40  # Accounts; everything else scales from it (about 600 records).
+# The demo's org: 1,000 Accounts, 3,000 Contacts, about 3,700 Leads, 1,500 Opportunities, 200 Campaigns.
+DEMO_SIZE = 1_000
+# People typed in again with their email changed the way people change it (case, spaces).
+DEMO_RETYPED_PEOPLE = 30
 
 FIRST_NAMES = (
     "Ava", "Ben", "Chloe", "Daniel", "Emma", "Felix", "Grace", "Hugo", "Isla", "Jack", "Kira", "Liam",
@@ -85,6 +91,44 @@ def build_demo_org(
     if size > 0:
         seed_demo_data(org, seed=seed, size=size)
     return org
+
+
+def build_large_demo_org(*, seed: int = 0, clock: SimClock | None = None) -> SimulatedOrg:
+    """The org of ``syncbot demo``: the demo dataset at :data:`DEMO_SIZE`, plus people
+    entered twice with their email in other case or with stray spaces."""
+    org = build_demo_org(seed=seed, size=DEMO_SIZE, clock=clock)
+    add_retyped_people(org, DEMO_RETYPED_PEOPLE, seed=seed)
+    return org
+
+
+def add_retyped_people(org: SimulatedOrg, count: int, *, seed: int = 0) -> list[str]:
+    """Insert ``count`` Leads for people already in the org, as a rep would type them in
+    again: the same name, the email in other case or with spaces around it. Most copy a
+    Contact, every fourth a Lead (the same lead entered twice). Returns the new Leads' ids."""
+    rng = random.Random(seed)
+    history = _History(rng, org.clock.now())
+    owners = org.ids("User")
+    contacts, leads = org.ids("Contact"), org.ids("Lead")
+    rows = []
+    for n in range(count):
+        object_name, pool = ("Lead", leads) if n % 4 == 3 else ("Contact", contacts)
+        if not pool:
+            continue
+        original = org.get(object_name, rng.choice(pool))
+        if not original.get("Email"):
+            continue
+        row = _lead_row(rng, len(leads) + n)
+        row.update(FirstName=original.get("FirstName"), LastName=original["LastName"],
+                   Email=_retyped(original["Email"], n))
+        rows.append(history.stamp(row, owners))
+    return org.insert_many("Lead", rows)
+
+
+def _retyped(email: str, n: int) -> str:
+    """An email as someone typed it again: capitalised, in capitals, or with spaces around."""
+    local, _, domain = email.partition("@")
+    variants = (f"{local.title()}@{domain}", email.upper(), f" {email}", f"{email}  ", f" {email.upper()} ")
+    return variants[n % len(variants)]
 
 
 def seed_demo_data(org: SimulatedOrg, *, seed: int = 0, size: int = DEFAULT_SIZE) -> None:
