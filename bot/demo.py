@@ -15,7 +15,7 @@ import tempfile
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from bot.config import Settings
 from bot.errors import UserInputError
 from bot.messages import MSG
 from bot.runtime import Services, build_services
-from bot.salesforce.gateway import SalesforceGateway
 from bot.simulator import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME, SalesforceSimulator,
                            build_large_demo_org)
 from bot.setup.credentials import CredentialsForm
@@ -40,7 +39,6 @@ ALERT_CHANNEL = "C0DEMOALRT"
 ALERT_CHANNEL_NAME = "sales-ops"
 _SIGNING_SECRET = "demo-signing-secret"
 _WAIT = 30.0
-_RETRY_BACKOFF = 0.01
 # Answers longer than this are cut in the terminal (Slack folds them behind "Show more").
 LONG_ANSWER = 14
 
@@ -196,10 +194,7 @@ def running_demo(path: Path, say: Callable[[str], None]) -> Iterator[Demo]:
             "SYNCBOT_SECRET_KEY": Fernet.generate_key().decode(),
             "SYNCBOT_SALESFORCE_URL": salesforce.url,
         })
-        # The demo's Salesforce is local and fails only when the demo says so: retrying
-        # at production pace (seconds of backoff) would only keep the audience waiting.
-        services = replace(build_services(settings),
-                           gateway=SalesforceGateway(salesforce_url=salesforce.url, retry_backoff=_RETRY_BACKOFF))
+        services = build_services(settings)
         try:
             with serving_in_background(services) as url:
                 yield Demo(slack=slack, sender=SlackRequestSender(url, _SIGNING_SECRET, web_api=slack),

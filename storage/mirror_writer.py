@@ -42,7 +42,8 @@ class RowFailure:
 
 @dataclass
 class WriteResult:
-    """What one batch did to the table."""
+    """What one batch did to the table: each written row is new, updated or deleted (a row
+    that arrives already deleted, or becomes so, counts as deleted only)."""
 
     inserted: int = 0
     updated: int = 0
@@ -113,17 +114,17 @@ class MirrorWriter:
                 except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
                     result.failures.append(_failure(index, exc))
         if not stored:
-            result.inserted = len(written)
             result.deleted = sum(1 for _, row in written if row[1])
+            result.inserted = len(written) - result.deleted
             return result
         for _, row in written:
             before = stored.get(row[0])
-            if before is None:
+            if row[1] and (before is None or not before[1]):
+                result.deleted += 1  # a deletion is counted as one, not also as an update
+            elif before is None:
                 result.inserted += 1
             else:
                 result.updated += 1
-            if row[1] and (before is None or not before[1]):
-                result.deleted += 1
         return result
 
     def is_empty(self, session: Session) -> bool:
