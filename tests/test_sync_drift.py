@@ -102,3 +102,64 @@ def test_a_removed_field_stops_being_read_and_its_column_stays(sf_bot: RunningBo
     assert latest_run(sf_bot)[0].fields_removed == 1
     assert "Contact.Shoe_Size__c is gone from Salesforce" in sf_bot.reply("errors", user_id=MEMBER)
     assert cycle(sf_bot).status == "succeeded"
+
+
+def test_a_record_deleted_for_good_is_found_by_the_reconciliation(sf_bot: RunningBot,
+                                                                  salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    gone, missed = org.ids("Lead")[0], org.ids("Lead")[1]
+    org.hard_delete("Lead", gone)
+    # A change the cursor passed by (stamped in the past), as a late commit would be.
+    org.update("Lead", missed, {"Title": "Missed", "SystemModstamp": org.get("Lead", missed)["SystemModstamp"]
+                                + timedelta(milliseconds=1)})
+    assert cycle(sf_bot).status == "succeeded"
+    assert local_rows(sf_bot, "Lead")[gone]["isdeleted"] is False  # the incremental read cannot see it
+    _make_due(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    rows = local_rows(sf_bot, "Lead")
+    assert rows[gone]["isdeleted"] is True and rows[missed]["title"] == "Missed"
+    run, _ = latest_run(sf_bot)
+    assert (run.rows_purged, run.rows_repaired, run.reconciled) == (1, 1, "schedule")
+
+
+def test_after_a_pause_past_the_recycle_bin_the_reconciliation_runs_first(sf_bot: RunningBot,
+                                                                         salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    sf_bot.reply("pause")
+    deleted = org.ids("Contact")[0]
+    org.delete("Contact", deleted)
+    salesforce.clock.advance(timedelta(days=16))  # the recycle bin has emptied itself
+    with sf_bot.services.db.session() as session:
+        # The bot's clock moved as far: its last cycle ended 16 days ago.
+        for run in session.query(SyncRun).all():
+            run.started_at -= timedelta(days=16)
+            run.finished_at = run.finished_at - timedelta(days=16) if run.finished_at else None
+    sf_bot.reply("resume")
+    assert cycle(sf_bot).status == "succeeded"
+    assert local_rows(sf_bot, "Contact")[deleted]["isdeleted"] is True
+    run, _ = latest_run(sf_bot)
+    assert run.reconciled == "pause" and run.rows_purged == 1
+    for name in ("Lead", "Contact", "Account"):
+        assert [line for line in differences(sf_bot, org, name) if "not in the org" not in line] == [], name
+
+
+def test_formula_values_that_change_without_a_stamp_are_refreshed(sf_bot: RunningBot,
+                                                                  salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    with sf_bot.services.db.session(write=False) as session:
+        formula = next(field for field in catalog.fields(session, TEAM, "Lead") if field.field_name == "Revenue_EUR__c")
+    assert formula.calculated is True
+    org.formula_inputs["EUR_Rate__c"] = 0.5
+    assert cycle(sf_bot).status == "succeeded"
+    assert differences(sf_bot, org, "Lead") != []  # no stamp moved: the incremental read saw nothing
+    _make_due(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    assert differences(sf_bot, org, "Lead") == []
+    with_revenue = sum(1 for record in org.snapshot("Lead") if record.get("AnnualRevenue"))
+    assert latest_run(sf_bot)[0].formulas_changed == with_revenue > 0
