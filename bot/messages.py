@@ -266,6 +266,7 @@ class _Messages:
         "errors": "recent record-level and job-level errors",
         "channel <#channel>": "set the channel for status changes and failure alerts",
         "duplicates": "people that appear more than once (same email as Lead and Contact)",
+        "verify [fix]": "is the local copy right? `fix` (admins) repairs missed fields, deletes and formulas now",
     }
     history_empty: Final = "No sync runs yet."
     history_header: Final = "*Recent sync runs*"
@@ -577,7 +578,7 @@ class _Messages:
     verify_no_tables: Final = "There are no local tables to check yet: `/sync start` comes first."
     verify_busy: Final = "A sync cycle is running right now; `/sync verify fix` can run once it ends."
     verify_fixed: Final = (
-        "Repaired: {added:,} new {columns} ({backfilled:,} values filled), {removed:,} {fields} no longer read, "
+        "Repaired: {added:,} new {columns} ({backfilled:,} {values} filled), {removed:,} {fields} no longer read, "
         "{purged:,} {rows} gone from Salesforce marked deleted, {repaired:,} missing or stale {rerows} read again, "
         "{formulas:,} {frows} with changed formula values."
     )

@@ -163,3 +163,25 @@ def test_formula_values_that_change_without_a_stamp_are_refreshed(sf_bot: Runnin
     assert differences(sf_bot, org, "Lead") == []
     with_revenue = sum(1 for record in org.snapshot("Lead") if record.get("AnnualRevenue"))
     assert latest_run(sf_bot)[0].formulas_changed == with_revenue > 0
+
+
+def test_verify_says_a_correct_copy_agrees_and_fix_repairs_a_drifted_one(sf_bot: RunningBot,
+                                                                         salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    answer = sf_bot.reply("verify", user_id=MEMBER)
+    assert "Every object agrees." in answer and ":x:" not in answer
+    assert "Last reconciliation with Salesforce: <!date^" in answer
+    org.hard_delete("Lead", org.ids("Lead")[0])
+    org.add_custom_field("Account", "Loyalty_Level", "picklist", picklist_values=("Gold", "Silver"))
+    org.update("Account", org.ids("Account")[0], {"Loyalty_Level__c": "Gold"}, touch=False)
+    drifted = sf_bot.reply("verify", user_id=MEMBER)
+    assert ":x: *Lead*" in drifted and "1 object disagree" in drifted
+    refused = sf_bot.reply("verify fix", user_id=MEMBER)
+    assert "admin" in refused.lower() and "Repaired" not in refused
+    fixed = sf_bot.reply("verify fix")
+    assert "Repaired: 1 new column (1 value filled)" in fixed
+    assert "1 row gone from Salesforce marked deleted" in fixed and "Every object agrees." in fixed
+    assert differences(sf_bot, org, "Account") == []
+    assert latest_run(sf_bot)[0].reconciled == "verify"
