@@ -65,6 +65,11 @@ class LoginFailed(SalesforceError):
         self.field = field
 
 
+class FieldRefused(SalesforceError):
+    """Salesforce refused a query naming a field the sync user cannot see (INVALID_FIELD):
+    removed, or hidden by field-level security since the last describe."""
+
+
 class SalesforceUnavailable(SalesforceError):
     """Salesforce answered with a server error or could not be reached at all."""
 

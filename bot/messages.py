@@ -266,6 +266,7 @@ class _Messages:
         "errors": "recent record-level and job-level errors",
         "channel <#channel>": "set the channel for status changes and failure alerts",
         "duplicates": "people that appear more than once (same email as Lead and Contact)",
+        "verify [fix]": "is the local copy right? `fix` (admins) repairs missed fields, deletes and formulas now",
     }
     history_empty: Final = "No sync runs yet."
     history_header: Final = "*Recent sync runs*"
@@ -547,6 +548,44 @@ class _Messages:
     rotate_key_unreadable: Final = (
         "No key in SYNCBOT_SECRET_KEY opens the stored Salesforce login of workspace {team}; nothing was "
         "changed. Add the key it was encrypted with (after the new one, comma-separated)."
+    )
+
+    # ----- drift: fields changed after start, reconciliation, formulas, `/sync verify` ---------
+    drift_field_added: Final = "{field} is new in Salesforce: it became column `{column}`, filled for every row."
+    drift_field_removed: Final = (
+        "{field} is gone from Salesforce (deleted, or hidden from the sync user): it is no longer read, "
+        "and column `{column}` keeps its last values."
+    )
+    drift_field_gone: Final = "no longer visible to the sync user; its column keeps its last values"
+    drift_field_back: Final = "{field} is visible again: column `{column}` is read again, filled for every row."
+    drift_field_changed: Final = (
+        "{field} changed in Salesforce from {old} to {new}; column `{column}` holds the new values as they are."
+    )
+    drift_field_widened: Final = "{field} changed in Salesforce from {old} to {new}; column `{column}` was widened."
+    drift_field_stopped: Final = (
+        "{field} changed in Salesforce from {old} to {new}, which column `{column}` cannot hold without "
+        "converting the values: it is no longer read, and the column keeps its last values."
+    )
+    drift_field_stopped_reason: Final = "its type changed in Salesforce ({old} to {new}); its column keeps its last values"
+    verify_header: Final = "*Is the local copy right?* Salesforce against the local tables, live rows only:"
+    verify_line: Final = "{mark} *{object}*: {remote:,} in Salesforce, {local:,} here · newest change {remote_newest} there, {local_newest} here"
+    verify_refused: Final = ":warning: *{object}*: Salesforce refused the count: {error}"
+    verify_agree: Final = "Every object agrees."
+    verify_disagree: Final = "{count} {objects} disagree: `/sync verify fix` repairs the copy now (admins)."
+    verify_never_reconciled: Final = "No reconciliation has run yet; it runs daily."
+    verify_reconciled: Final = "Last reconciliation with Salesforce: {when}."
+    verify_nothing: Final = "never"
+    verify_no_tables: Final = "There are no local tables to check yet: `/sync start` comes first."
+    verify_busy: Final = "A sync cycle is running right now; `/sync verify fix` can run once it ends."
+    verify_fixed: Final = (
+        "Repaired: {added:,} new {columns} ({backfilled:,} {values} filled), {removed:,} {fields} no longer read, "
+        "{purged:,} {rows} gone from Salesforce marked deleted, {repaired:,} missing or stale {rerows} read again, "
+        "{formulas:,} {frows} with changed formula values."
+    )
+    verify_fix_failed: Final = "The repair ran into a problem: {error}"
+    reconciled_after_pause: Final = (
+        "The sync was stopped for {days} days, longer than the 15 days Salesforce keeps deleted records: "
+        "the Ids were compared with Salesforce's before the copy was called current."
     )
 
 

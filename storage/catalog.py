@@ -36,7 +36,7 @@ def replace_object(session: Session, obj: SyncedObject, fields: Sequence[ObjectF
             session.add(fresh)
             continue
         for attribute in ("position", "label", "sf_type", "length", "precision", "scale",
-                          "unsyncable_reason", "column_name"):
+                          "unsyncable_reason", "column_name", "calculated"):
             setattr(row, attribute, getattr(fresh, attribute))
     for vanished in existing.values():
         session.delete(vanished)

@@ -7,7 +7,7 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -46,6 +46,8 @@ _STRING_TYPES = {
     "string", "textarea", "email", "phone", "url", "picklist", "multipicklist",
     "combobox", "encryptedstring",
 }
+# Types whose values are text in the database (empty text is NULL).
+TEXT_TYPES = frozenset(_STRING_TYPES | {"id", "reference"})
 
 
 # Words either supported database reserves: a column named so needs quotes in every
@@ -83,12 +85,14 @@ def index_name(table: str) -> str:
     return fit_identifier(f"ix_{table}_systemmodstamp")
 
 
-def default_columns(field_names: Sequence[str]) -> dict[str, str]:
+def default_columns(field_names: Sequence[str], *, taken: Iterable[str] = ()) -> dict[str, str]:
     """Field API name -> its default column for one object: the system columns, else the name
     in lower case; names past 63 characters, or that would land on a column already taken,
-    get a hash suffix so that every column fits and no two are the same."""
+    get a hash suffix so that every column fits and no two are the same.
+
+    ``taken``: columns that exist already (fields added after the tables were made)."""
     columns: dict[str, str] = {}
-    taken: set[str] = set()
+    taken = set(taken)
     for name in field_names:
         if name in SYSTEM_COLUMNS:
             columns[name] = SYSTEM_COLUMNS[name]
@@ -185,3 +189,30 @@ def rename_column(session: Session, object_name: str, old: str, new: str) -> Non
 def column_names(session: Session, object_name: str) -> list[str]:
     """The columns of one mirror table as the database has them."""
     return [col["name"] for col in inspect(session.connection()).get_columns(table_name(object_name))]
+
+
+def add_column(session: Session, table: str, field: ObjectField) -> None:
+    """Add the column of a field that appeared after the table was made (nullable: the
+    rows already there get their values from a back-fill)."""
+    dialect = session.get_bind().dialect
+    preparer = dialect.identifier_preparer
+    kind = sql_type(field.sf_type, length=field.length, precision=field.precision, scale=field.scale)
+    session.execute(text(f"ALTER TABLE {preparer.quote(table)} ADD COLUMN {preparer.quote(field.column_name)} "
+                         f"{kind.compile(dialect=dialect)}"))
+
+
+def widen_column(session: Session, table: str, field: ObjectField) -> None:
+    """Give a text column the field's new (longer) length. SQLite ignores lengths, so
+    only PostgreSQL's ``varchar(n)`` needs it."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        return
+    preparer = dialect.identifier_preparer
+    kind = sql_type(field.sf_type, length=field.length, precision=field.precision, scale=field.scale)
+    session.execute(text(f"ALTER TABLE {preparer.quote(table)} ALTER COLUMN {preparer.quote(field.column_name)} "
+                         f"TYPE {kind.compile(dialect=dialect)}"))
+
+
+def table_columns(session: Session, table: str) -> list[str]:
+    """The columns of a mirror table, by its name, as the database has them."""
+    return [col["name"] for col in inspect(session.connection()).get_columns(table)]

@@ -74,10 +74,7 @@ class MirrorWriter:
         self._staged = ", ".join(f"NULLIF({quote(name)}, '')" if name in nullable else quote(name)
                                  for name in self.columns)
         self._stage = quote(fit_identifier(f"_stage_{table}"))
-        if dialect == "sqlite":
-            self._stamp_key = "substr(replace(systemmodstamp, 'T', ' '), 1, 23)"
-        else:
-            self._stamp_key = "to_char(systemmodstamp AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"
+        self._stamp_key = stamp_key_sql(dialect)
 
     def write(self, session: Session, rows: Sequence[tuple[Any, ...]], *, all_new: bool = False) -> WriteResult:
         """Upsert ``rows`` in the session's transaction; returns the counts and the refused rows.
@@ -157,6 +154,13 @@ class MirrorWriter:
                     copy.write_row(row)
             cursor.execute(f"INSERT INTO {self._table} ({self._names}) SELECT {self._staged} "
                            f"FROM {self._stage} {self._on_conflict}")
+
+
+def stamp_key_sql(dialect: str) -> str:
+    """SQL giving a row's ``systemmodstamp`` in the form of :func:`stamp_key`."""
+    if dialect == "sqlite":
+        return "substr(replace(systemmodstamp, 'T', ' '), 1, 23)"
+    return "to_char(systemmodstamp AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"
 
 
 def stamp_key(value: Any) -> str:

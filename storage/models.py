@@ -95,6 +95,12 @@ class SyncedObject(Base):
     # False when the sync user cannot query the object; it is then left out.
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     described_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The describe's Last-Modified (sent back as If-Modified-Since) and when it was last asked.
+    metadata_modified: Mapped[str | None] = mapped_column(String(40))
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the Ids were last compared with Salesforce's, and the formula fields last re-read.
+    reconciled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    formulas_refreshed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ObjectField(Base):
@@ -119,6 +125,8 @@ class ObjectField(Base):
     unsyncable_reason: Mapped[str | None] = mapped_column(String(255))
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     column_name: Mapped[str] = mapped_column(String(63))
+    # A formula field (changes without a new SystemModstamp); None until a describe says.
+    calculated: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (
         Index("ix_object_fields_team_object", "team_id", "object_name"),
@@ -159,6 +167,17 @@ class SyncRun(Base):
     failure_kind: Mapped[str | None] = mapped_column(String(32))
     # host:pid of the process that ran it, for display.
     holder: Mapped[str | None] = mapped_column(String(160))
+    # What the drift checks did: columns added for new fields, fields no longer read,
+    # rows back-filled, rows found gone from Salesforce (marked deleted), rows re-read
+    # because they were missing or stale, rows whose formula values changed.
+    fields_added: Mapped[int] = mapped_column(Integer, default=0)
+    fields_removed: Mapped[int] = mapped_column(Integer, default=0)
+    rows_backfilled: Mapped[int] = mapped_column(Integer, default=0)
+    rows_purged: Mapped[int] = mapped_column(Integer, default=0)
+    rows_repaired: Mapped[int] = mapped_column(Integer, default=0)
+    formulas_changed: Mapped[int] = mapped_column(Integer, default=0)
+    # Why the reconciliation ran in this run ("schedule", "pause", "verify"), None when it did not.
+    reconciled: Mapped[str | None] = mapped_column(String(16))
 
 
 class SyncRunObject(Base):

@@ -21,6 +21,8 @@ class FieldInfo:
     length: int | None = None
     precision: int | None = None
     scale: int | None = None
+    # A formula field: its value changes without a new SystemModstamp.
+    calculated: bool = False
 
     @property
     def unsyncable_reason(self) -> str | None:
@@ -46,6 +48,7 @@ class FieldInfo:
             length=body.get("length") or None,
             precision=body.get("precision") or None,
             scale=body.get("scale") if body.get("precision") else None,
+            calculated=bool(body.get("calculated")),
         )
 
 

@@ -18,7 +18,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 from simple_salesforce.exceptions import SalesforceError as ClientError
 
-from bot.errors import LoginFailed, RequestLimitReached, SalesforceError, SalesforceUnavailable
+from bot.errors import FieldRefused, LoginFailed, RequestLimitReached, SalesforceError, SalesforceUnavailable
 from bot.messages import MSG
 from bot.salesforce.describe import FieldInfo, ObjectInfo
 from bot.salesforce.transport import make_session, sync_retry
@@ -164,6 +164,20 @@ class SalesforceConnection:
             described.append(ObjectInfo.from_describe(body))
         return described
 
+    def describe_if_modified(self, object_name: str, since: str | None) -> tuple[ObjectInfo | None, str | None]:
+        """One object's describe unless its metadata is unchanged since ``since`` (the
+        ``Last-Modified`` of an earlier answer): ``(None, since)`` for a 304, which costs
+        Salesforce nothing to answer; else the object and its new ``Last-Modified``."""
+        sobject = getattr(self._client, object_name)
+        headers = {"If-Modified-Since": since} if since else {}
+        try:
+            with translated():
+                # The client's own call, for its re-login; describe() itself drops the headers.
+                response = sobject._call_salesforce("GET", sobject.base_url + "describe", headers=headers)
+        except _NotModified:
+            return None, since
+        return ObjectInfo.from_describe(response.json()), response.headers.get("Last-Modified") or since
+
 
 def _login_failure(exc: SalesforceAuthenticationFailed, *, sandbox: bool | None) -> SalesforceError:
     """What a refused login means for a person (``sandbox`` None: not known here)."""
@@ -189,6 +203,8 @@ def error_for(status: int, content: Any) -> SalesforceError:
     if status >= 500:
         # Unmapped 4xx answers (431/414 for long URLs) are refusals, not outages.
         return SalesforceUnavailable(MSG.salesforce_server_error.format(status=status))
+    if code == "INVALID_FIELD":
+        return FieldRefused(MSG.salesforce_refused_because.format(code=code, message=(message or "")[:300]))
     if message:
         return SalesforceError(MSG.salesforce_refused_because.format(code=code or status, message=message[:300]))
     return SalesforceError(MSG.salesforce_refused.format(code=code or status))
@@ -203,10 +219,17 @@ def translated() -> Iterator[None]:
         # The session expired and logging in again was refused (a changed password).
         raise _login_failure(exc, sandbox=None) from None
     except ClientError as exc:
+        if exc.status == 304:
+            # simple-salesforce raises for every status >= 300, 304 Not Modified included.
+            raise _NotModified() from None
         raise error_for(exc.status, exc.content) from None
     except requests.RequestException as exc:
         log.warning("Salesforce unreachable: %s", type(exc).__name__)
         raise SalesforceUnavailable(MSG.salesforce_unreachable) from None
+
+
+class _NotModified(Exception):
+    """A conditional request answered 304 (only ``describe_if_modified`` asks one)."""
 
 
 def _error_code(content: Any) -> tuple[str | None, str | None]:

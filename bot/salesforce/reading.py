@@ -78,9 +78,10 @@ class RecordReader:
 
     # ----- REST -------------------------------------------------------------------
 
-    def first_pages(self, queries: Mapping[str, str], *,
-                    between: Callable[[], None] | None = None) -> dict[str, QueryPage | SalesforceError]:
-        """Run each ``queryAll`` and return its first page (or the error it met), by key.
+    def first_pages(self, queries: Mapping[str, str], *, between: Callable[[], None] | None = None,
+                    include_deleted: bool = True) -> dict[str, QueryPage | SalesforceError]:
+        """Run each ``queryAll`` (``query`` without ``include_deleted``) and return its first
+        page (or the error it met), by key.
 
         Up to five queries share one Composite request, so an idle cycle of eight
         objects costs two API calls instead of eight. ``between`` runs before every
@@ -101,12 +102,12 @@ class RecordReader:
             answered = None
             if self._composite:
                 before()
-                answered = self._composite_pages({key: queries[key] for key in chunk})
+                answered = self._composite_pages({key: queries[key] for key in chunk}, include_deleted)
             if answered is None:
                 answered = {}
                 for key in chunk:
                     before()
-                    answered[key] = self._single_page(queries[key])
+                    answered[key] = self._single_page(queries[key], include_deleted)
             pages.update(answered)
         return pages
 
@@ -114,6 +115,11 @@ class RecordReader:
         """The first page of one ``queryAll``."""
         with translated():
             return _page(self._connection.client.query(soql, include_deleted=True))
+
+    def query(self, soql: str) -> QueryPage:
+        """The first page of one ``query`` (live rows only, as a reconciliation compares)."""
+        with translated():
+            return _page(self._connection.client.query(soql, include_deleted=False))
 
     def next_page(self, next_url: str) -> QueryPage:
         """The page a ``nextRecordsUrl`` points to."""
@@ -129,20 +135,22 @@ class RecordReader:
         self._connection.usage.set_usage(used, int(daily["Max"]))
         return used, int(daily["Max"])
 
-    def _single_page(self, soql: str) -> QueryPage | SalesforceError:
+    def _single_page(self, soql: str, include_deleted: bool = True) -> QueryPage | SalesforceError:
         try:
-            return self.query_all(soql)
+            return self.query_all(soql) if include_deleted else self.query(soql)
         except SalesforceError as exc:
             return exc
 
-    def _composite_pages(self, queries: Mapping[str, str]) -> dict[str, QueryPage | SalesforceError] | None:
+    def _composite_pages(self, queries: Mapping[str, str],
+                         include_deleted: bool = True) -> dict[str, QueryPage | SalesforceError] | None:
+        resource = "queryAll" if include_deleted else "query"
         references = {f"q{index}": key for index, key in enumerate(queries)}
         body = {
             "allOrNone": False,
             "compositeRequest": [
                 {
                     "method": "GET",
-                    "url": f"/services/data/v{API_VERSION}/queryAll/?q={quote(soql, safe='')}",
+                    "url": f"/services/data/v{API_VERSION}/{resource}/?q={quote(soql, safe='')}",
                     "referenceId": reference,
                 }
                 for reference, soql in zip(references, queries.values())
@@ -167,14 +175,15 @@ class RecordReader:
         for key in queries:
             if key not in pages:
                 # A subrequest Salesforce did not answer (never seen, but cheap to cover).
-                pages[key] = self._single_page(queries[key])
+                pages[key] = self._single_page(queries[key], include_deleted)
         return pages
 
     # ----- Bulk API 2.0 --------------------------------------------------------------
 
-    def start_bulk_query(self, object_name: str, soql: str) -> BulkJob:
-        """Create a ``queryAll`` job (deleted rows included)."""
-        info = self._bulk(object_name, lambda client: client.create_job(Operation.query_all, soql))
+    def start_bulk_query(self, object_name: str, soql: str, *, include_deleted: bool = True) -> BulkJob:
+        """Create a ``queryAll`` job (deleted rows included), or a ``query`` job of live rows."""
+        operation = Operation.query_all if include_deleted else Operation.query
+        info = self._bulk(object_name, lambda client: client.create_job(operation, soql))
         return BulkJob(job_id=str(info["id"]), state=str(info.get("state", "UploadComplete")))
 
     def bulk_job(self, object_name: str, job_id: str) -> BulkJob:

@@ -145,6 +145,7 @@ def _store_object(session: Session, team_id: str, info: ObjectInfo) -> None:
             unsyncable_reason=field.unsyncable_reason,
             hidden=False,
             column_name=columns[field.name],
+            calculated=field.calculated,
         )
         for position, field in enumerate(info.fields)
     ]

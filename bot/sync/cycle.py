@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.alerts import rules as alert_rules
-from bot.errors import (Interrupted, LoginFailed, QuotaReached, RequestLimitReached, SalesforceError,
+from bot.errors import (FieldRefused, Interrupted, LoginFailed, QuotaReached, RequestLimitReached, SalesforceError,
                         SalesforceUnavailable, SyncbotError)
 from bot.messages import MSG
 from bot.runtime import Services
@@ -29,6 +29,7 @@ from bot.salesforce.reading import QueryPage, RecordReader
 from bot.salesforce.usage import ApiUsage
 from bot.setup.credentials import connect
 from bot.sync import plan as plans
+from bot.sync.drift_checks import DriftChecks
 from bot.sync.failures import FailureKind, kind_of
 from bot.sync.object_sync import ObjectContext, ObjectSync
 from bot.sync.plan import ObjectPlan, read_from
@@ -54,9 +55,9 @@ class CycleOutcome:
 
 
 def run_cycle(services: Services, team_id: str, *, stop: threading.Event | None = None,
-              now: datetime | None = None, force: bool = False) -> CycleOutcome | None:
+              now: datetime | None = None, force: bool = False, full: bool = False) -> CycleOutcome | None:
     """Run one cycle if it is due (or ``force``); None when it was not due or another
-    process runs it."""
+    process runs it. ``full`` also runs every drift check now (``/sync verify fix``)."""
     stop = stop or threading.Event()
     with AdvisoryLocks(services.db) as locks:
         if not locks.try_lock(workspace_lock(team_id)):
@@ -69,13 +70,15 @@ def run_cycle(services: Services, team_id: str, *, stop: threading.Event | None 
                 return None
             run_id = runs.start(session, team_id, trigger=trigger, holder=HOLDER).id
         log.info("sync cycle %d of team %s starts (%s)", run_id, team_id, trigger)
-        return _Cycle(services, team_id, run_id, locks, stop).run()
+        return _Cycle(services, team_id, run_id, locks, stop, full=full).run()
 
 
 class _Cycle:
     def __init__(self, services: Services, team_id: str, run_id: int, locks: AdvisoryLocks,
-                 stop: threading.Event) -> None:
+                 stop: threading.Event, *, full: bool = False) -> None:
         self.services, self.team_id, self.run_id, self.locks, self.stop = services, team_id, run_id, locks, stop
+        self.full = full
+        self.checks: DriftChecks | None = None
         self.failed_objects: list[str] = []
         self.usage: ApiUsage | None = None
 
@@ -116,15 +119,17 @@ class _Cycle:
         with self.services.db.session(write=False) as session:
             tables = set(mirror.existing_tables(session.connection()))
             # Objects dropped from SYNCBOT_OBJECTS keep their tables as they are (`/sync fields` says so).
-            object_plans = [
-                plans.build(obj.object_name, catalog.fields(session, self.team_id, obj.object_name),
-                            table=obj.table_name)
-                for obj in catalog.objects(session, self.team_id)
-                if obj.available and obj.object_name.lower() in configured and obj.table_name in tables
-            ]
+            synced = [obj for obj in catalog.objects(session, self.team_id)
+                      if obj.available and obj.object_name.lower() in configured and obj.table_name in tables]
             known = cursors.all_of(session, self.team_id)
             last = runs.last_finished(session, self.team_id)
         self._check_quota(reader, ctx, last.api_used if last else None, last.api_max if last else None)
+        # Fields added or removed in Salesforce since the last describe (hourly, 304 when unchanged).
+        self.checks = DriftChecks(ctx, connection, self.locks, full=self.full)
+        self.checks.describe_due(obj.object_name for obj in synced)
+        with self.services.db.session(write=False) as session:
+            object_plans = [plans.build(obj.object_name, catalog.fields(session, self.team_id, obj.object_name),
+                                        table=obj.table_name) for obj in synced]
         lookback = self.services.settings.lookback
         # Objects with a Bulk job under way resume it; the others start with one page each.
         fresh = {plan.object_name: plan.rest_soql(read_from(_stamp(known, plan), lookback))
@@ -133,6 +138,9 @@ class _Cycle:
         for plan in object_plans:
             ctx.check()
             self._sync_object(ctx, plan, known.get(plan.object_name), first_pages.get(plan.object_name))
+        # Deletions for good, rows missed, formula values: what the cursor cannot see.
+        self.checks.after_reads(plan.object_name for plan in object_plans
+                                if plan.object_name not in self.failed_objects)
 
     def _check_quota(self, reader: RecordReader, ctx: ObjectContext, used: int | None, maximum: int | None) -> None:
         # Usage is only known from answers; when the last cycle ended past the quota,
@@ -150,9 +158,17 @@ class _Cycle:
             return
         sync = ObjectSync(ctx, plan)
         try:
-            if isinstance(first, SalesforceError):
-                raise first
-            sync.run(cursor, first)
+            try:
+                if isinstance(first, SalesforceError):
+                    raise first
+                sync.run(cursor, first)
+            except FieldRefused:
+                # A field went away since the last describe: describe now, read without it.
+                fresh = self.checks.after_refusal(plan) if self.checks is not None else None
+                if fresh is None:
+                    raise
+                sync = ObjectSync(ctx, fresh)
+                sync.run(cursor, None)
         except Interrupted:
             self._object_done(name, "interrupted", sync.api_calls)
             raise

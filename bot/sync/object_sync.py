@@ -65,7 +65,7 @@ class ObjectSync:
         self.ctx = ctx
         self.plan = plan
         dialect = ctx.services.db.dialect
-        self._dialect: Dialect = "sqlite" if dialect == "sqlite" else "postgresql"
+        self.dialect: Dialect = "sqlite" if dialect == "sqlite" else "postgresql"
         order = write_order(plan.columns)
         self.writer = MirrorWriter(plan.table, [column.column for column in order], dialect=dialect,
                                    empty_is_null=[column.column for column in order if is_text(column)])
@@ -95,11 +95,38 @@ class ObjectSync:
         else:
             self._rest(first)
 
+    # ----- for the drift checks: rows by Id, and Bulk jobs that move no cursor ------------
+
+    def reread(self, ids: Sequence[str]) -> int:
+        """Read the records ``ids`` whole and write them (rows a reconciliation found missing
+        or stale); the cursor stays where it is. Returns how many were found."""
+        self._started("rest", len(ids))
+        converter = RowConverter(self.plan.columns, source="json", dialect=self.dialect)
+        found = 0
+        for soql in self.plan.by_id_soqls(self.plan.rest_parts[0], ids):
+            self.ctx.check()
+            page: QueryPage | None = self.ctx.reader.query_all(soql)
+            while page is not None:
+                records = self._stitched(page.records)
+                found += len(records)
+                self._write_batches(records, converter, after=lambda _session: None)
+                page = self.ctx.reader.next_page(page.next_url) if page.next_url else None
+        return found
+
+    def job_rows(self, soql: str, *, include_deleted: bool) -> Iterator[tuple[list[str], list[list[str]]]]:
+        """Run a Bulk job of ``soql`` and yield its rows in batches, with the header (for
+        reads of a few columns of a large table; no cursor moves)."""
+        self.ctx.check()
+        job = self.ctx.reader.start_bulk_query(self.plan.object_name, soql, include_deleted=include_deleted)
+        self._wait_for(job.job_id)
+        for batch in self._bulk_batches(job.job_id, None):
+            yield batch.header, batch.rows
+
     # ----- REST --------------------------------------------------------------------------
 
     def _rest(self, first: QueryPage) -> None:
         self._started("rest", first.total_size)
-        converter = RowConverter(self.plan.columns, source="json", dialect=self._dialect)
+        converter = RowConverter(self.plan.columns, source="json", dialect=self.dialect)
         page: QueryPage | None = first
         while page is not None:
             records = self._stitched(page.records)
@@ -230,10 +257,10 @@ class ObjectSync:
     def _write_bulk_batch(self, raw: "_RawBatch", newest: list[str], total: int | None) -> None:
         converter = self._converters.get(tuple(raw.header))
         if converter is None:
-            converter = RowConverter(self.plan.columns, source="csv", dialect=self._dialect,
+            converter = RowConverter(self.plan.columns, source="csv", dialect=self.dialect,
                                      header=raw.header or [column.field or "" for column in self.plan.columns])
             self._converters = {tuple(raw.header): converter}
-        batch = self._convert(raw.rows, converter)
+        batch = self.convert(raw.rows, converter)
         if batch.rows:
             newest.append(max(row[2] for row in batch.rows))
 
@@ -256,9 +283,9 @@ class ObjectSync:
         starts = range(0, len(records), BATCH_ROWS) if records else range(1)
         for start in starts:
             final = start + BATCH_ROWS >= len(records)
-            self._commit(self._convert(records[start:start + BATCH_ROWS], converter), after=after if final else None)
+            self._commit(self.convert(records[start:start + BATCH_ROWS], converter), after=after if final else None)
 
-    def _convert(self, records: Sequence[Any], converter: RowConverter) -> "_Batch":
+    def convert(self, records: Sequence[Any], converter: RowConverter) -> "_Batch":
         """Convert records; one that does not convert becomes a record-level error."""
         rows: list[tuple[Any, ...]] = []
         errors: list[SyncError] = []

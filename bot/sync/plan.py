@@ -67,8 +67,12 @@ class ObjectPlan:
 
     def part_soqls(self, part: int, ids: Sequence[str]) -> list[str]:
         """Queries reading follow-up part ``part`` for ``ids``, each short enough for a URL."""
-        fields = ", ".join(("Id", self.stamp_field, *self.rest_parts[part]))
-        head = f"SELECT {fields} FROM {self.object_name} WHERE Id IN ("
+        return self.by_id_soqls(("Id", self.stamp_field, *self.rest_parts[part]), ids)
+
+    def by_id_soqls(self, fields: Sequence[str], ids: Sequence[str]) -> list[str]:
+        """Queries reading ``fields`` of the records ``ids``, each short enough for a URL
+        (the driver's fields, for rows a reconciliation found missing or stale)."""
+        head = f"SELECT {', '.join(fields)} FROM {self.object_name} WHERE Id IN ("
         room = MAX_URL_LENGTH - _URL_OVERHEAD - len(quote(head + ")", safe=""))
         per_query = max(1, room // _QUOTED_ID_LENGTH)
         return [

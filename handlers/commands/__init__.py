@@ -116,6 +116,7 @@ def load_all() -> dict[str, Subcommand]:
         status,
         sync_fields,
         unhide,
+        verify,
     )
 
     return REGISTRY

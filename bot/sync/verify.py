@@ -1,0 +1,121 @@
+"""``/sync verify``: is the local copy right? And ``verify fix``: make it so, now.
+
+The check is cheap: per object, ``SELECT COUNT()`` and the newest ``SystemModstamp`` of
+the live rows in Salesforce (five queries per Composite request, so eight objects cost
+four API calls), against the rows not deleted locally. The fix is one cycle with every
+drift check forced (``bot.sync.drift_checks``), under the workspace's lock like any cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bot.errors import AlreadyDone, SalesforceError
+from bot.messages import MSG
+from bot.runtime import Services
+from bot.salesforce.reading import QueryPage, RecordReader
+from bot.setup import progress
+from bot.setup.credentials import connect
+from bot.setup.progress import Step
+from bot.sync import plan as plans
+from bot.sync.cycle import run_cycle
+from storage import catalog, drift, mirror
+from storage.models import SyncedObject, SyncRun
+
+
+@dataclass(frozen=True)
+class ObjectCheck:
+    """One object's live rows and newest change, in Salesforce and locally."""
+
+    object_name: str
+    local_count: int
+    local_newest: datetime | None
+    remote_count: int | None = None
+    remote_newest: datetime | None = None
+    error: str | None = None
+
+    @property
+    def agrees(self) -> bool:
+        """Same count and the same newest stamp (to the millisecond, as Salesforce keeps it)."""
+        return self.error is None and self.remote_count == self.local_count and \
+            _millis(self.remote_newest) == _millis(self.local_newest)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Every synced object's check, and when the reconciliation last ran."""
+
+    objects: list[ObjectCheck]
+    reconciled_at: datetime | None
+
+
+def verify(services: Services, team_id: str) -> Verification:
+    """Compare live counts and newest changes of every synced object."""
+    progress.current(services, team_id).require(Step.START)
+    synced = _synced(services, team_id)
+    reader = RecordReader(connect(services, team_id))
+    queries: dict[str, str] = {}
+    stamps: dict[str, str] = {}
+    with services.db.session(write=False) as session:
+        local = {obj.object_name: drift.live_summary(session, obj.table_name) for obj in synced}
+        for obj in synced:
+            stamp = plans.build(obj.object_name, catalog.fields(session, team_id, obj.object_name)).stamp_field
+            stamps[obj.object_name] = stamp
+            queries[f"count:{obj.object_name}"] = f"SELECT COUNT() FROM {obj.object_name}"
+            queries[f"newest:{obj.object_name}"] = (f"SELECT {stamp} FROM {obj.object_name} "
+                                                    f"ORDER BY {stamp} DESC LIMIT 1")
+    pages = reader.first_pages(queries, include_deleted=False) if queries else {}
+    checks = []
+    for obj in synced:
+        count, newest = local[obj.object_name]
+        counted, latest = pages.get(f"count:{obj.object_name}"), pages.get(f"newest:{obj.object_name}")
+        failed = next((page for page in (counted, latest) if isinstance(page, SalesforceError)), None)
+        if failed is not None or not isinstance(counted, QueryPage) or not isinstance(latest, QueryPage):
+            checks.append(ObjectCheck(obj.object_name, count, newest, error=str(failed)))
+            continue
+        remote_newest = _parse(latest.records[0].get(stamps[obj.object_name]) if latest.records else None)
+        checks.append(ObjectCheck(obj.object_name, count, newest, remote_count=counted.total_size,
+                                  remote_newest=remote_newest))
+    reconciled = [obj.reconciled_at for obj in synced if obj.reconciled_at is not None]
+    # The oldest of the objects' last reconciliations: every object was reconciled since.
+    everyone = bool(reconciled) and len(reconciled) == len(synced)
+    return Verification(objects=checks, reconciled_at=min(reconciled) if everyone else None)
+
+
+def fix(services: Services, team_id: str) -> SyncRun:
+    """Run a cycle with a fresh describe, the reconciliation and the formula refresh, now;
+    :class:`AlreadyDone` when a cycle holds the workspace's lock. Returns its run record."""
+    progress.current(services, team_id).require(Step.START)
+    outcome = run_cycle(services, team_id, force=True, full=True)
+    if outcome is None:
+        raise AlreadyDone(MSG.verify_busy)
+    with services.db.session(write=False) as session:
+        run = session.get(SyncRun, outcome.run_id)
+        if run is None:
+            raise LookupError(f"no sync run {outcome.run_id}")
+        session.expunge(run)
+    return run
+
+
+def _synced(services: Services, team_id: str) -> list[SyncedObject]:
+    configured = {name.lower() for name in services.settings.objects}
+    with services.db.session(write=False) as session:
+        tables = set(mirror.existing_tables(session.connection()))
+        objects = [obj for obj in catalog.objects(session, team_id)
+                   if obj.available and obj.object_name.lower() in configured and obj.table_name in tables]
+        for obj in objects:
+            session.expunge(obj)
+        return objects
+
+
+def _parse(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    moment = datetime.fromisoformat(value.replace("+0000", "+00:00").replace("Z", "+00:00"))
+    return moment.astimezone(timezone.utc)
+
+
+def _millis(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+

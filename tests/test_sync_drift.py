@@ -1,0 +1,187 @@
+"""What the cursor cannot see, through the running app, the real client and the simulator,
+on SQLite and PostgreSQL: fields added and removed after start, records deleted for good,
+formula values, a long pause, and `/sync verify`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from typing import Any
+
+from sqlalchemy import text
+
+from bot.simulator import SalesforceSimulator
+from storage import catalog
+from storage.models import SyncedObject, SyncRun
+from tests.support.harness import MEMBER, RunningBot
+from tests.support.sync import TEAM, cycle, differences, latest_run, local_rows, start_sync
+
+
+def _make_due(bot: RunningBot, *, hours: float = 25) -> None:
+    """Move every check's last run back, as if ``hours`` had passed on the bot's clock."""
+    back = timedelta(hours=hours)
+    with bot.services.db.session() as session:
+        for obj in session.query(SyncedObject).all():
+            for name in ("described_at", "checked_at", "reconciled_at", "formulas_refreshed_at"):
+                if getattr(obj, name) is not None:
+                    setattr(obj, name, getattr(obj, name) - back)
+
+
+def _column(bot: RunningBot, table: str, column: str, record_id: str) -> Any:
+    """One stored value, read straight from the table (columns the catalog no longer reads too)."""
+    with bot.services.db.session(write=False) as session:
+        return session.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": record_id}).scalar()
+
+
+def _describes(salesforce: SalesforceSimulator, status: int | None = None) -> int:
+    return len(salesforce.request_log.entries(
+        lambda entry: entry.path.endswith("/describe") and (status is None or entry.status == status)))
+
+
+def test_a_field_added_after_start_becomes_a_column_with_every_value(sf_bot: RunningBot,
+                                                                     salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    org.add_custom_field("Lead", "Region", "string", length=20)
+    # Present before the column existed: only a back-fill can bring these values.
+    for index, record_id in enumerate(org.ids("Lead")[:10]):
+        org.update("Lead", record_id, {"Region__c": f"EMEA {index}"}, touch=False)
+    _make_due(sf_bot, hours=2)
+    assert cycle(sf_bot).status == "succeeded"
+    with sf_bot.services.db.session(write=False) as session:
+        row = next(field for field in catalog.fields(session, TEAM, "Lead") if field.field_name == "Region__c")
+    assert row.column_name == "region__c" and row.synced
+    assert differences(sf_bot, org, "Lead") == []
+    assert sum(1 for lead in local_rows(sf_bot, "Lead").values() if lead["region__c"]) == 10
+    run, _ = latest_run(sf_bot)
+    assert run.fields_added == 1 and run.rows_backfilled == 10
+    assert "Lead.Region__c is new in Salesforce" in sf_bot.reply("errors", user_id=MEMBER)
+    # Later changes arrive through the incremental read as for any field.
+    salesforce.clock.advance(timedelta(minutes=10))
+    org.update("Lead", org.ids("Lead")[20], {"Region__c": "APAC"})
+    assert cycle(sf_bot).status == "succeeded"
+    assert differences(sf_bot, org, "Lead") == []
+
+
+def test_an_unchanged_describe_is_answered_304_and_reads_nothing_again(sf_bot: RunningBot,
+                                                                       salesforce: SalesforceSimulator) -> None:
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    _make_due(sf_bot, hours=2)
+    assert cycle(sf_bot).status == "succeeded"  # the first re-describe learns Last-Modified
+    _make_due(sf_bot, hours=2)
+    before_304 = _describes(salesforce, 304)
+    assert cycle(sf_bot).status == "succeeded"
+    assert _describes(salesforce, 304) - before_304 == 8
+    run, _ = latest_run(sf_bot)
+    assert (run.records_inserted, run.records_updated, run.rows_backfilled) == (0, 0, 0)
+    # Not due again within the hour: no describe at all.
+    before = _describes(salesforce)
+    assert cycle(sf_bot).status == "succeeded"
+    assert _describes(salesforce) == before
+
+
+def test_a_removed_field_stops_being_read_and_its_column_stays(sf_bot: RunningBot,
+                                                               salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    org.add_custom_field("Contact", "Shoe_Size", "double", precision=4, scale=1)
+    contact = org.ids("Contact")[0]
+    org.update("Contact", contact, {"Shoe_Size__c": 44.5})
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    assert float(local_rows(sf_bot, "Contact")[contact]["shoe_size__c"]) == 44.5
+    org.remove_field("Contact", "Shoe_Size__c")
+    salesforce.clock.advance(timedelta(minutes=10))
+    org.update("Contact", contact, Title="Moved on")
+    # Not due for a describe: the refusal itself makes the engine look.
+    outcome = cycle(sf_bot)
+    assert outcome.status == "succeeded", outcome
+    row = local_rows(sf_bot, "Contact")[contact]
+    assert row["title"] == "Moved on" and float(_column(sf_bot, "sf_contact", "shoe_size__c", contact)) == 44.5
+    assert latest_run(sf_bot)[0].fields_removed == 1
+    assert "Contact.Shoe_Size__c is gone from Salesforce" in sf_bot.reply("errors", user_id=MEMBER)
+    assert cycle(sf_bot).status == "succeeded"
+
+
+def test_a_record_deleted_for_good_is_found_by_the_reconciliation(sf_bot: RunningBot,
+                                                                  salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    gone, missed = org.ids("Lead")[0], org.ids("Lead")[1]
+    org.hard_delete("Lead", gone)
+    # A change the cursor passed by (stamped in the past), as a late commit would be.
+    org.update("Lead", missed, {"Title": "Missed", "SystemModstamp": org.get("Lead", missed)["SystemModstamp"]
+                                + timedelta(milliseconds=1)})
+    assert cycle(sf_bot).status == "succeeded"
+    assert local_rows(sf_bot, "Lead")[gone]["isdeleted"] is False  # the incremental read cannot see it
+    _make_due(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    rows = local_rows(sf_bot, "Lead")
+    assert rows[gone]["isdeleted"] is True and rows[missed]["title"] == "Missed"
+    run, _ = latest_run(sf_bot)
+    assert (run.rows_purged, run.rows_repaired, run.reconciled) == (1, 1, "schedule")
+
+
+def test_after_a_pause_past_the_recycle_bin_the_reconciliation_runs_first(sf_bot: RunningBot,
+                                                                         salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    sf_bot.reply("pause")
+    deleted = org.ids("Contact")[0]
+    org.delete("Contact", deleted)
+    salesforce.clock.advance(timedelta(days=16))  # the recycle bin has emptied itself
+    with sf_bot.services.db.session() as session:
+        # The bot's clock moved as far: its last cycle ended 16 days ago.
+        for run in session.query(SyncRun).all():
+            run.started_at -= timedelta(days=16)
+            run.finished_at = run.finished_at - timedelta(days=16) if run.finished_at else None
+    sf_bot.reply("resume")
+    assert cycle(sf_bot).status == "succeeded"
+    assert local_rows(sf_bot, "Contact")[deleted]["isdeleted"] is True
+    run, _ = latest_run(sf_bot)
+    assert run.reconciled == "pause" and run.rows_purged == 1
+    for name in ("Lead", "Contact", "Account"):
+        assert [line for line in differences(sf_bot, org, name) if "not in the org" not in line] == [], name
+
+
+def test_formula_values_that_change_without_a_stamp_are_refreshed(sf_bot: RunningBot,
+                                                                  salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    with sf_bot.services.db.session(write=False) as session:
+        formula = next(field for field in catalog.fields(session, TEAM, "Lead") if field.field_name == "Revenue_EUR__c")
+    assert formula.calculated is True
+    org.formula_inputs["EUR_Rate__c"] = 0.5
+    assert cycle(sf_bot).status == "succeeded"
+    assert differences(sf_bot, org, "Lead") != []  # no stamp moved: the incremental read saw nothing
+    _make_due(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    assert differences(sf_bot, org, "Lead") == []
+    with_revenue = sum(1 for record in org.snapshot("Lead") if record.get("AnnualRevenue"))
+    assert latest_run(sf_bot)[0].formulas_changed == with_revenue > 0
+
+
+def test_verify_says_a_correct_copy_agrees_and_fix_repairs_a_drifted_one(sf_bot: RunningBot,
+                                                                         salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    answer = sf_bot.reply("verify", user_id=MEMBER)
+    assert "Every object agrees." in answer and ":x:" not in answer
+    assert "Last reconciliation with Salesforce: <!date^" in answer
+    org.hard_delete("Lead", org.ids("Lead")[0])
+    org.add_custom_field("Account", "Loyalty_Level", "picklist", picklist_values=("Gold", "Silver"))
+    org.update("Account", org.ids("Account")[0], {"Loyalty_Level__c": "Gold"}, touch=False)
+    drifted = sf_bot.reply("verify", user_id=MEMBER)
+    assert ":x: *Lead*" in drifted and "1 object disagree" in drifted
+    refused = sf_bot.reply("verify fix", user_id=MEMBER)
+    assert "admin" in refused.lower() and "Repaired" not in refused
+    fixed = sf_bot.reply("verify fix")
+    assert "Repaired: 1 new column (1 value filled)" in fixed
+    assert "1 row gone from Salesforce marked deleted" in fixed and "Every object agrees." in fixed
+    assert differences(sf_bot, org, "Account") == []
+    assert latest_run(sf_bot)[0].reconciled == "verify"
