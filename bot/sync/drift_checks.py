@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -67,7 +69,7 @@ class DriftChecks:
         for obj in self._objects(names):
             last = obj.checked_at or obj.described_at
             if self.full or last is None or now - last >= DESCRIBE_EVERY:
-                self._guarded(obj.object_name, lambda obj=obj: self._describe(obj, conditional=not self.full))
+                self._guarded(obj.object_name, partial(self._describe, obj, conditional=not self.full))
 
     def after_refusal(self, plan: ObjectPlan) -> ObjectPlan | None:
         """Salesforce refused a field of ``plan``: describe the object now and return the
@@ -93,8 +95,7 @@ class DriftChecks:
                 reason = "schedule"
             formulas = self.full or (obj.formulas_refreshed_at is not None
                                      and now - obj.formulas_refreshed_at >= FORMULAS_EVERY)
-            self._guarded(obj.object_name, lambda obj=obj, reason=reason, formulas=formulas:
-                          self._after_reads(obj, reason, formulas))
+            self._guarded(obj.object_name, partial(self._after_reads, obj, reason, formulas))
 
     def _after_reads(self, obj: SyncedObject, reason: str | None, formulas: bool) -> None:
         plan = self._plan(obj)

@@ -92,27 +92,27 @@ def apply(session: Session, team_id: str, run_id: int, obj: SyncedObject, info: 
             changes.backfill.append(name)
             report(name, MSG.drift_field_added.format(field=f"{obj.object_name}.{name}", column=row.column_name))
     for name, row in rows.items():
-        item = fresh.get(name)
+        now_seen = fresh.get(name)
         where = f"{obj.object_name}.{name}"
-        if item is None:
+        if now_seen is None:
             if row.synced:
                 row.unsyncable_reason = MSG.drift_field_gone
                 changes.removed.append(name)
                 report(name, MSG.drift_field_removed.format(field=where, column=row.column_name))
             continue
-        row.calculated = item.calculated
+        row.calculated = now_seen.calculated
         if row.unsyncable_reason == MSG.drift_field_gone:
-            if item.type == row.sf_type and item.unsyncable_reason is None:
+            if now_seen.type == row.sf_type and now_seen.unsyncable_reason is None:
                 row.unsyncable_reason = None
                 changes.backfill.append(name)
                 report(name, MSG.drift_field_back.format(field=where, column=row.column_name))
             continue
-        if not row.synced or _same_shape(row, item):
+        if not row.synced or _same_shape(row, now_seen):
             continue
-        message = _change(session, obj.table_name, row, item)
+        message = _change(session, obj.table_name, row, now_seen)
         changes.changed.append(name)
         report(name, message.format(field=where, old=_shape(row.sf_type, row.length),
-                                    new=_shape(item.type, item.length), column=row.column_name))
+                                    new=_shape(now_seen.type, now_seen.length), column=row.column_name))
     runs.add_errors(session, errors)
     session.flush()
     return changes
