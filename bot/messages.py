@@ -263,20 +263,12 @@ class _Messages:
         "resume": "restart scheduled sync cycles",
         "now": "run a sync cycle at once",
         "history": "recent sync runs with their counts",
-        "errors": "recent record-level and job-level errors",
+        "errors [csv]": "recent record-level and job-level errors; `csv` attaches the full list",
         "channel <#channel>": "set the channel for status changes and failure alerts",
         "duplicates": "people that appear more than once (same email as Lead and Contact)",
     }
     history_empty: Final = "No sync runs yet."
-    history_header: Final = "*Recent sync runs*"
-    history_line: Final = (
-        "{started} · {trigger} · *{status}* · {inserted:,} new, {updated:,} updated, {deleted:,} deleted{errors} · "
-        "{methods}, {calls:,} API calls, {took}{error}"
-    )
-    history_errors: Final = ", {count:,} record errors"
-    history_still_running: Final = "running"
     errors_empty: Final = "No sync errors recorded."
-    errors_header: Final = "*Recent sync errors*"
     errors_line: Final = "{when} · {kind}{where}: {message}"
     paused: Final = "Scheduled sync cycles are paused. `/sync resume` restarts them."
     resumed: Final = "Scheduled sync cycles run again."
@@ -548,6 +540,33 @@ class _Messages:
         "No key in SYNCBOT_SECRET_KEY opens the stored Salesforce login of workspace {team}; nothing was "
         "changed. Add the key it was encrypted with (after the new one, comma-separated)."
     )
+
+    # --- history, errors and the first load's progress (issue 7) ----------------------------
+    ago: Final = "{duration} ago"
+    ago_just_now: Final = "just now"
+    ago_days: Final = "{days} days ago"
+    method_names: Final = {"rest": "REST", "bulk": "Bulk"}
+    history_title: Final = "*Recent sync runs*, newest first"
+    history_statuses: Final = {
+        "succeeded": ":white_check_mark: *Succeeded*",
+        "failed": ":x: *Failed*",
+        "running": ":hourglass_flowing_sand: *Running*",
+        "interrupted": ":double_vertical_bar: *Interrupted*",
+    }
+    history_triggers: Final = {"schedule": "scheduled", "now": "`/sync now`", "start": "`/sync start`"}
+    history_run: Final = "{status} {ago} · {trigger}\n`{inserted} new {updated} updated {deleted} deleted` {how}"
+    history_how: Final = "{methods} · {calls:,} API calls · {took}"
+    history_record_errors: Final = ("record error", "record errors")
+    history_still_running: Final = "still running"
+    history_started: Final = "Started {when}"
+    errors_title: Final = "*Recent sync errors*, newest first"
+    error_kinds: Final = {"record": "Record", "job": "Job"}
+    error_title: Final = "*{kind}* · {where} · {ago}"
+    error_record: Final = "{object} `{record_id}`"
+    error_field: Final = "field `{field}`"
+    error_whole_cycle: Final = "the whole cycle"
+    error_message: Final = "> {message}"
+    errors_more: Final = "`/sync errors csv` attaches the full list as a file."
 
 
 MSG: Final = _Messages()

@@ -109,7 +109,7 @@ def test_an_object_salesforce_refuses_fails_alone(sf_bot: RunningBot, salesforce
     assert differences(sf_bot, salesforce.org, "Lead") == []
     assert "Salesforce refused reading Contact" in sf_bot.ask("status", user_id=MEMBER)
     errors = sf_bot.reply("errors", user_id=MEMBER)
-    assert "job Contact: Salesforce refused the request (INVALID_FIELD)" in errors
+    assert "*Job* · Contact · " in errors and "\n> Salesforce refused the request (INVALID_FIELD)" in errors
 
 
 def test_four_hundred_long_named_fields_are_read_in_parts(sf_bot: RunningBot,
@@ -179,8 +179,8 @@ def test_a_record_the_database_refuses_is_reported_and_the_others_are_written(
     assert items["Contact"].errors == 1 and run.record_errors == 1
     assert items["Contact"].inserted == org.count("Contact", include_deleted=True) - 1
     errors = sf_bot.reply("errors", user_id=MEMBER)
-    assert (f"record Contact {long_title}: Contact.Title: value too long for type character varying({width})"
-            in errors)
+    assert f"*Record* · Contact `{long_title}` · field `Title` · " in errors
+    assert f"\n> Contact.Title: value too long for type character varying({width})" in errors
 
 
 def test_a_session_expiring_while_rest_pages_are_read_is_renewed(sf_bot: RunningBot,
