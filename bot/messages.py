@@ -567,6 +567,26 @@ class _Messages:
     error_whole_cycle: Final = "the whole cycle"
     error_message: Final = "> {message}"
     errors_more: Final = "`/sync errors csv` attaches the full list as a file."
+    progress_running: Final = (
+        ":hourglass_flowing_sand: *First load from Salesforce*: {done} of {total} objects read, {rows} rows so far."
+    )
+    progress_done: Final = ":white_check_mark: *First load from Salesforce*: all {total} objects read."
+    progress_stopped: Final = (
+        ":warning: *First load from Salesforce*: stopped after {rows} rows; the next cycle goes on from there."
+    )
+    progress_began: Final = "Started {began}. This message updates itself as the load goes."
+    progress_began_stopped: Final = "Started {began}. This message goes on with the next cycle."
+    progress_finished: Final = "Started {began}, finished {finished}."
+    progress_object: Final = "*{object}*{method}\n`{bar}` {detail}"
+    progress_method: Final = " · {method}"
+    progress_running_rows: Final = "{done} of about {expected} rows"
+    progress_counting: Final = "{done} rows so far"
+    progress_object_done: Final = "{done} rows"
+    progress_object_failed: Final = "{done} rows, failed"
+    progress_object_stopped: Final = "{done} rows, stopped"
+    progress_waiting: Final = "waiting"
+    progress_waiting_after: Final = "{done} rows so far, waiting for its turn"
+    progress_preparing: Final = "Salesforce is preparing the Bulk job"
 
 
 MSG: Final = _Messages()
