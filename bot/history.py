@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.messages import MSG
 from bot.runtime import Services
 from storage import runs
 
@@ -60,7 +61,7 @@ def recent_runs(services: Services, team_id: str, limit: int = 10) -> list[RunVi
                 records_deleted=run.records_deleted,
                 record_errors=run.record_errors,
                 api_calls=run.api_calls,
-                methods=" + ".join(name.upper() if name == "rest" else name.title() for name in methods) or "—",
+                methods=" + ".join(MSG.method_names.get(name, name) for name in methods) or "—",
                 seconds=(run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
                 error=run.error,
             ))

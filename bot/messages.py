@@ -263,21 +263,13 @@ class _Messages:
         "resume": "restart scheduled sync cycles",
         "now": "run a sync cycle at once",
         "history": "recent sync runs with their counts",
-        "errors": "recent record-level and job-level errors",
+        "errors [csv]": "recent record-level and job-level errors; `csv` attaches the full list",
         "channel <#channel>": "set the channel for status changes and failure alerts",
         "duplicates": "people that appear more than once (same email as Lead and Contact)",
         "verify [fix]": "is the local copy right? `fix` (admins) repairs missed fields, deletes and formulas now",
     }
     history_empty: Final = "No sync runs yet."
-    history_header: Final = "*Recent sync runs*"
-    history_line: Final = (
-        "{started} · {trigger} · *{status}* · {inserted:,} new, {updated:,} updated, {deleted:,} deleted{errors} · "
-        "{methods}, {calls:,} API calls, {took}{error}"
-    )
-    history_errors: Final = ", {count:,} record errors"
-    history_still_running: Final = "running"
     errors_empty: Final = "No sync errors recorded."
-    errors_header: Final = "*Recent sync errors*"
     errors_line: Final = "{when} · {kind}{where}: {message}"
     paused: Final = "Scheduled sync cycles are paused. `/sync resume` restarts them."
     resumed: Final = "Scheduled sync cycles run again."
@@ -654,6 +646,54 @@ class _Messages:
         "{path} exists already; the demo starts from an empty database: name a new file, or delete that one."
     )
     demo_cycle_unexpected: Final = "The demo's sync cycle ended {got} (expected {expected}): {error}"
+
+    # --- history, errors and the first load's progress (issue 7) ----------------------------
+    ago: Final = "{duration} ago"
+    ago_just_now: Final = "just now"
+    ago_days: Final = "{days} days ago"
+    method_names: Final = {"rest": "REST", "bulk": "Bulk"}
+    history_title: Final = "*Recent sync runs*, newest first"
+    history_statuses: Final = {
+        "succeeded": ":white_check_mark: *Succeeded*",
+        "failed": ":x: *Failed*",
+        "running": ":hourglass_flowing_sand: *Running*",
+        "interrupted": ":double_vertical_bar: *Interrupted*",
+    }
+    history_triggers: Final = {"schedule": "scheduled", "now": "`/sync now`", "start": "`/sync start`"}
+    history_run: Final = "{status} {ago} · {trigger}\n`{inserted} new {updated} updated {deleted} deleted` {how}"
+    history_how: Final = "{methods} · {calls:,} API calls · {took}"
+    history_record_errors: Final = ("record error", "record errors")
+    history_still_running: Final = "still running"
+    history_started: Final = "Started {when}"
+    errors_title: Final = "*Recent sync errors*, newest first"
+    error_kinds: Final = {"record": "Record", "job": "Job"}
+    error_title: Final = "*{kind}* · {where} · {ago}"
+    error_record: Final = "{object} `{record_id}`"
+    error_field: Final = "field `{field}`"
+    error_whole_cycle: Final = "the whole cycle"
+    error_message: Final = "> {message}"
+    errors_more: Final = "`/sync errors csv` attaches the full list as a file."
+    progress_running: Final = (
+        ":hourglass_flowing_sand: *First load from Salesforce*: {done} of {total} objects read, {rows} rows so far."
+    )
+    progress_done: Final = ":white_check_mark: *First load from Salesforce*: all {total} objects read."
+    progress_stopped: Final = (
+        ":warning: *First load from Salesforce*: stopped after {rows} rows; the next cycle goes on from there."
+    )
+    progress_began: Final = "Started {began}. This message updates itself as the load goes."
+    progress_began_stopped: Final = "Started {began}. This message goes on with the next cycle."
+    progress_finished: Final = "Started {began}, finished {finished}."
+    progress_object: Final = "*{object}*{method}\n`{bar}` {detail}"
+    progress_method: Final = " · {method}"
+    progress_running_rows: Final = "{done} of about {expected} rows"
+    progress_counting: Final = "{done} rows so far"
+    progress_object_done: Final = "{done} rows"
+    progress_object_failed: Final = "{done} rows, failed"
+    progress_object_stopped: Final = "{done} rows, stopped"
+    progress_waiting: Final = "waiting"
+    progress_waiting_after: Final = "{done} rows so far, waiting for its turn"
+    progress_preparing: Final = "Salesforce is preparing the Bulk job"
+
 
 MSG: Final = _Messages()
 

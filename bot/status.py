@@ -88,7 +88,7 @@ def current(services: Services, team_id: str) -> SyncStatus:
     if state.started_at is None:
         return status
     if latest is not None and latest.status == "running":
-        return replace(status, state=SyncState.IN_PROGRESS, running=[_progress(item) for item in running],
+        return replace(status, state=SyncState.IN_PROGRESS, running=[object_progress(item) for item in running],
                        running_since=latest.started_at)
     if finished is not None and finished.status == "failed":
         return replace(status, state=SyncState.FAILED, failure=finished.error, failing_since=failing_since,
@@ -111,9 +111,10 @@ def _changes(item: SyncRunObject) -> ObjectChanges:
                          deleted=item.deleted)
 
 
-def _progress(item: SyncRunObject) -> ObjectProgress:
+def object_progress(item: SyncRunObject, *, now: datetime | None = None) -> ObjectProgress:
+    """How far one object of a run has come, with its rate and the time left at that rate."""
     finished = item.status != "running"
-    elapsed = ((item.finished_at or utcnow()) - item.started_at).total_seconds()
+    elapsed = ((item.finished_at or now or utcnow()) - item.started_at).total_seconds()
     rate = item.rows_read / elapsed if elapsed > 0.5 and item.rows_read else None
     left = None
     if rate and item.rows_expected is not None and not finished:

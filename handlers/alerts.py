@@ -7,11 +7,16 @@ from typing import Any
 
 from bot.alerts.kinds import AlertKind, parse_iso
 from bot.messages import MSG
-from handlers.blocks import Block, context, line_sections, section
+from handlers.blocks import MESSAGE_BLOCK_LIMIT, Block, context, escape, line_sections, section
 from handlers.commands import Reply
+from handlers.commands.status import duration as short_duration
 from handlers.commands.status import slack_date
 
 Facts = dict[str, Any]
+
+BAR_WIDTH = 10
+# More objects than this and the progress message packs them into fewer sections.
+_OBJECT_SECTIONS = MESSAGE_BLOCK_LIMIT - 10
 
 
 def alert_message(kind: str, facts: Facts) -> Reply:
@@ -122,13 +127,82 @@ def _caught_up(facts: Facts) -> list[Block]:
 def _initial_load(facts: Facts) -> list[Block]:
     objects = facts.get("objects") or []
     total = sum(rows for _name, rows in objects)
-    return [
-        section(MSG.alert_initial_load.format(
-            duration=duration(facts["seconds"]), total=f"{total:,}",
-            records_word=MSG.alert_records_word[0 if total == 1 else 1],
-        )),
-        *line_sections(_object_lines(objects)),
-    ]
+    headline = section(MSG.alert_initial_load.format(
+        duration=duration(facts["seconds"]), total=f"{total:,}",
+        records_word=MSG.alert_records_word[0 if total == 1 else 1],
+    ))
+    # The live progress message above ends with every object's rows: not said twice.
+    return [headline] if facts.get("live") else [headline, *line_sections(_object_lines(objects))]
+
+
+def progress_bar(fraction: float | None) -> str:
+    """``█████░░░░░  52%``; an unknown fraction leaves the bar empty and the percent out."""
+    if fraction is None:
+        return "░" * BAR_WIDTH + "    –"
+    fraction = min(max(fraction, 0.0), 1.0)
+    filled = int(fraction * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled) + f" {int(fraction * 100):>3}%"
+
+
+def _fraction(item: Facts) -> float | None:
+    if item["state"] == "done":
+        return 1.0
+    expected = item.get("expected")
+    if not expected or item["state"] in ("waiting", "preparing"):
+        return None
+    # Only a finished read is 100%: the row count it started with is Salesforce's estimate.
+    return min(item["done"] / expected, 0.99)
+
+
+def _progress_detail(item: Facts) -> str:
+    state, done, expected = item["state"], f"{item['done']:,}", item.get("expected")
+    if state == "done":
+        return MSG.progress_object_done.format(done=done)
+    if state == "failed":
+        return MSG.progress_object_failed.format(done=done)
+    if state == "interrupted":
+        return MSG.progress_object_stopped.format(done=done)
+    if state == "preparing":
+        return MSG.progress_preparing
+    if state == "waiting":
+        return MSG.progress_waiting_after.format(done=done) if item["done"] else MSG.progress_waiting
+    if expected is None:
+        return MSG.progress_counting.format(done=done)
+    detail = MSG.progress_running_rows.format(done=done, expected=f"{expected:,}")
+    if item.get("rate"):
+        detail += MSG.status_progress_rate.format(rate=item["rate"])
+    if item.get("left"):  # "about 0 s left" says nothing while the last batch commits
+        detail += MSG.status_progress_left.format(left=short_duration(item["left"]))
+    return detail
+
+
+def _progress_object(item: Facts) -> str:
+    method = MSG.method_names.get(item.get("method") or "", "")
+    return MSG.progress_object.format(
+        object=escape(item["name"]), method=MSG.progress_method.format(method=method) if method else "",
+        bar=progress_bar(_fraction(item)), detail=_progress_detail(item),
+    )
+
+
+def _load_progress(facts: Facts) -> list[Block]:
+    objects = facts.get("objects") or []
+    state, rows = facts["state"], f"{sum(item['done'] for item in objects):,}"
+    began = _when(facts.get("began"))
+    if state == "succeeded":
+        blocks = [section(MSG.progress_done.format(total=len(objects)))]
+        note = MSG.progress_finished.format(began=began, finished=_when(facts.get("finished")))
+    elif state == "running":
+        done = sum(1 for item in objects if item["state"] == "done")
+        blocks = [section(MSG.progress_running.format(done=done, total=len(objects), rows=rows))]
+        note = MSG.progress_began.format(began=began)
+    else:
+        blocks = [section(MSG.progress_stopped.format(rows=rows))]
+        if facts.get("error"):
+            blocks.append(section(MSG.alert_failure_words.format(error=facts["error"])))
+        note = MSG.progress_began_stopped.format(began=began)
+    lines = [_progress_object(item) for item in objects]
+    blocks += [section(line) for line in lines] if len(lines) <= _OBJECT_SECTIONS else line_sections(lines)
+    return [*blocks, context(note)]
 
 
 def _digest(facts: Facts) -> list[Block]:
@@ -182,4 +256,5 @@ _RENDERERS: dict[AlertKind, Callable[[Facts], list[Block]]] = {
     AlertKind.CREDENTIALS_CHANGED: _said(MSG.alert_credentials_changed),
     AlertKind.DIGEST: _digest,
     AlertKind.CHANNEL_BROKEN: _channel_broken,
+    AlertKind.LOAD_PROGRESS: _load_progress,
 }

@@ -83,3 +83,34 @@ class AlertOutbox(Base):
         # The sender's question: the oldest pending row of each workspace.
         Index("ix_alert_outbox_pending", "status", "team_id", "id"),
     )
+
+
+class LoadProgressMessage(Base):
+    """Per workspace: the message in the alert channel that shows how the first load goes.
+
+    The message is posted through the outbox (``alert_id``: its channel and ts are on that
+    row) and then edited in place. Every decision about it is taken under the workspace's
+    alert-state lock, and an edit is claimed for a while before Slack is called, so one
+    updater at a time, on any replica, touches the message.
+    """
+
+    __tablename__ = "load_progress_messages"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The outbox row of the message shown now (a new one after the last was deleted).
+    alert_id: Mapped[int] = mapped_column(Integer)
+    # What the message shows (a digest of its blocks): an edit that changes nothing is not sent.
+    digest: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # An updater is editing it until then (another may take over after).
+    claimed_by: Mapped[str | None] = mapped_column(String(160))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # After Slack refused an edit: not before then, and how many edits in a row failed.
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    # How many times the message was posted again after it was deleted.
+    reposts: Mapped[int] = mapped_column(Integer, default=0)
+    # The load is over and the message shows it (or can no longer be edited): nothing more to do.
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -140,7 +140,7 @@ def test_the_scheduler_jobs_deliver_at_once(services: Services, slack: SlackWebA
         rules.paused(session, "T0001", ADMIN, True)
     scheduler = BackgroundScheduler(timezone="UTC")
     schedule_alert_jobs(scheduler, services)
-    assert {job.id for job in scheduler.get_jobs()} == {"alert-sender", "alert-checks"}
+    assert {job.id for job in scheduler.get_jobs()} == {"alert-sender", "alert-progress", "alert-checks"}
     scheduler.start()
     try:
         deadline = time.monotonic() + 5

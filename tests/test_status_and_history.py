@@ -42,24 +42,6 @@ def test_status_follows_the_latest_run(bot: RunningBot) -> None:
     )
 
 
-def test_history_and_errors(bot: RunningBot) -> None:
-    assert bot.reply("history", user_id=MEMBER) == "No sync runs yet."
-    assert bot.reply("errors", user_id=MEMBER) == "No sync errors recorded."
-    _record(bot, SyncRun(team_id="T0001", trigger="schedule", status="succeeded", started_at=T0,
-                         finished_at=T0, records_upserted=40, records_deleted=2))
-    _record(bot, SyncError(team_id="T0001", object_name="Lead", record_id="00Q000000000001AAA", kind="record",
-                           message="value too long for column", occurred_at=T0))
-    history = bot.reply("history", user_id=MEMBER)
-    assert history.startswith("*Recent sync runs*")
-    assert "schedule · *succeeded* · 0 new, 40 updated, 2 deleted · —, 0 API calls, 0 s" in history
-    errors = bot.reply("errors", user_id=MEMBER)
-    assert "record Lead 00Q000000000001AAA: value too long for column" in errors
-    # Another workspace's runs stay its own.
-    other = bot.sender.slash_command("history", user_id=MEMBER, team_id="T0002")
-    assert other.status_code == 200
-    assert bot.slack.wait_for_response(lambda post: post.text == "No sync runs yet.")
-
-
 def test_engine_commands_say_they_are_not_there_yet(bot: RunningBot) -> None:
     assert bot.reply("duplicates", user_id=MEMBER).startswith("Duplicates are looked for in the synced Leads and Contacts")
     # `now` works once the sync is started.

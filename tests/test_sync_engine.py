@@ -105,8 +105,8 @@ def test_history_says_how_each_cycle_read_and_what_it_cost(bulk_bot: RunningBot,
     cycle(bulk_bot)
     history = bulk_bot.reply("history", user_id=MEMBER)
     run, _ = latest_run(bulk_bot)
-    assert f"now · *succeeded* · {run.records_inserted:,} new, 0 updated" in history
-    assert f"REST + Bulk, {run.api_calls:,} API calls" in history
+    assert ":white_check_mark: *Succeeded* " in history and " · `/sync now`\n" in history
+    assert f"`{run.records_inserted:,} new 0 updated 0 deleted` REST + Bulk · {run.api_calls:,} API calls" in history
 
 
 def test_the_first_cycle_runs_within_seconds_of_start(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator,

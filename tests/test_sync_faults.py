@@ -181,8 +181,8 @@ def test_a_record_the_database_refuses_is_reported_and_the_others_are_written(
     assert items["Contact"].errors == 1 and run.record_errors == 1
     assert items["Contact"].inserted == org.count("Contact", include_deleted=True) - 1
     errors = sf_bot.reply("errors", user_id=MEMBER)
-    assert (f"record Contact {long_title}: Contact.Title: value too long for type character varying({width})"
-            in errors)
+    assert f"*Record* · Contact `{long_title}` · field `Title` · " in errors
+    assert f"\n> Contact.Title: value too long for type character varying({width})" in errors
 
 
 def test_a_session_expiring_while_rest_pages_are_read_is_renewed(sf_bot: RunningBot,

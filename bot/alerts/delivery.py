@@ -39,6 +39,10 @@ class SlackError(StrEnum):
     FATAL_ERROR = "fatal_error"
     SERVICE_UNAVAILABLE = "service_unavailable"
     REQUEST_TIMEOUT = "request_timeout"
+    # chat.update only.
+    MESSAGE_NOT_FOUND = "message_not_found"
+    CANT_UPDATE_MESSAGE = "cant_update_message"
+    EDIT_WINDOW_CLOSED = "edit_window_closed"
 
 
 # The channel (or DM) cannot take posts: tell the admin, do not retry.

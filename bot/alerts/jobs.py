@@ -1,4 +1,5 @@
-"""The scheduler jobs of alerts: the sender every few seconds, the checks every minute."""
+"""The scheduler jobs of alerts: the sender and the first load's progress every few seconds,
+the checks every minute."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.base import BaseScheduler
 
 from bot.alerts.checks import check_lag, send_digests
+from bot.alerts.progress import PROGRESS_EVERY, update_progress
 from bot.alerts.sender import send_pending
 from bot.runtime import Services
 
@@ -27,9 +29,11 @@ def run_checks(services: Services, *, now: datetime | None = None) -> int:
 
 
 def schedule_alert_jobs(scheduler: BaseScheduler, services: Services) -> None:
-    """Add the alert jobs to ``scheduler``; both run at once on start (a restart delivers what waited)."""
+    """Add the alert jobs to ``scheduler``; all run at once on start (a restart delivers what
+    waited, and picks the progress message of a load under way up where it was)."""
     first = datetime.now(timezone.utc)
     for job_id, function, seconds in (("alert-sender", send_pending, SEND_EVERY),
+                                      ("alert-progress", update_progress, PROGRESS_EVERY),
                                       ("alert-checks", run_checks, CHECK_EVERY)):
         scheduler.add_job(
             function,

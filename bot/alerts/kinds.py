@@ -26,6 +26,7 @@ class AlertKind(StrEnum):
     CREDENTIALS_CHANGED = "credentials_changed"
     DIGEST = "digest"
     CHANNEL_BROKEN = "channel_broken"            # to the admin: the alert channel stopped working
+    LOAD_PROGRESS = "load_progress"              # the first load's live message, edited in place as it goes
 
 
 def iso(when: datetime | None) -> str | None:

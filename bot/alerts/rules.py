@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.kinds import AlertKind, iso
 from bot.sync.failures import FailureKind
-from storage import alert_reports, alerts, workspaces
+from storage import alert_progress, alert_reports, alerts, workspaces
 from storage.alert_models import AlertState
 from storage.models import SyncRun
 from storage.types import utcnow
@@ -105,7 +105,8 @@ def _succeeded(session: Session, state: AlertState, run: SyncRun, now: datetime)
         workspace = workspaces.get(session, run.team_id)
         began = (workspace.started_at if workspace else None) or run.started_at
         facts = {"seconds": (now - min(began, run.started_at)).total_seconds(),
-                 "objects": [list(item) for item in alert_reports.loaded_rows(session, run.team_id)]}
+                 "objects": [list(item) for item in alert_reports.loaded_rows(session, run.team_id)],
+                 "live": _live_progress(session, run.team_id)}
         alerts.enqueue(session, run.team_id, AlertKind.INITIAL_LOAD, facts)
         told = True
     if state.lag_alerted_at is not None:
@@ -113,6 +114,20 @@ def _succeeded(session: Session, state: AlertState, run: SyncRun, now: datetime)
             quiet_since = (previous.finished_at if previous else None) or state.lag_alerted_at
             alerts.enqueue(session, run.team_id, AlertKind.CAUGHT_UP, {"seconds": (now - quiet_since).total_seconds()})
         state.lag_alerted_at = None
+
+
+def _live_progress(session: Session, team_id: str) -> bool:
+    """The load's live message is in the channel (or on its way) and will show it done."""
+    row = alert_progress.get(session, team_id)
+    if row is None or row.finished_at is not None:
+        return False
+    posted = alert_progress.posted_message(session, row)
+    if posted is None or posted.status == alerts.UNDELIVERABLE:
+        return False
+    # A channel chosen since then does not have the message: it gets the whole summary.
+    workspace = workspaces.get(session, team_id)
+    chosen = workspace.alert_channel if workspace else None
+    return posted.channel is None or chosen is None or chosen == posted.channel
 
 
 def _record_errors(session: Session, run: SyncRun) -> None:

@@ -71,6 +71,14 @@ class ConversationAnswers:
         with self._lock:
             return [dict(message) for message in self._messages.get(channel_id, [])]
 
+    def delete(self, channel_id: str, ts: str) -> bool:
+        """Delete one message (as a person deleting it in Slack would); False if there is none."""
+        with self._lock:
+            posted = self._messages.get(channel_id, [])
+            kept = [message for message in posted if message["ts"] != ts]
+            self._messages[channel_id] = kept
+            return len(kept) < len(posted)
+
     # -- conversations ------------------------------------------------------------
 
     def _visible(self, channel_id: str) -> dict[str, Any] | None:

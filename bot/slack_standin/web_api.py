@@ -210,6 +210,12 @@ class SlackWebApiStandIn:
         """
         return self._answers.conversations.messages(channel_id)
 
+    def delete_message(self, channel_id: str, ts: str) -> None:
+        """Delete a posted message, as someone in the channel would: ``chat.update`` of it then
+        answers ``message_not_found``."""
+        if not self._answers.conversations.delete(channel_id, ts):
+            raise KeyError(f"no message {ts} in {channel_id}")
+
     def user(self, user_id: str) -> dict[str, Any] | None:
         """The user ``users.info`` would return for ``user_id``, or None."""
         return self._directory.user(user_id)

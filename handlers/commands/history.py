@@ -1,56 +1,106 @@
-"""``/sync history``, ``/sync errors`` and ``/sync duplicates``: what the sync has done."""
+"""``/sync history`` and ``/sync errors``: what the sync has done, readable at a glance."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot import history as sync_history
+from bot.error_report import ERRORS_CSV_FILENAME, errors_csv
+from bot.errors import UserInputError
+from bot.history import ErrorView, RunView
 from bot.messages import MSG
-from handlers.blocks import line_sections, section
+from handlers.alerts import plural
+from handlers.blocks import Block, context, escape, section
 from handlers.commands import Invocation, Reply, subcommand
 from handlers.commands.status import duration, slack_date
+from handlers.files import upload_csv
+from storage.types import utcnow
+
+ERRORS_USAGE = "errors [csv]"
+# An error's words are cut to this in the list; the CSV file has them whole.
+MESSAGE_CHARS = 300
+# Below this, "just now": a clock a few seconds apart must not read "-2 s ago".
+_JUST_NOW = 10
+_DAYS_FROM = 2 * 86_400
 
 
-def _listing(header: str, empty: str, lines: list[str]) -> Reply:
-    """A titled list, or the sentence saying there is nothing to list."""
-    if not lines:
-        return Reply(text=empty)
-    return Reply.of([section(header), *line_sections(lines)])
+def ago(when: datetime, now: datetime) -> str:
+    """``just now``, ``42 s ago``, ``3 min ago``, ``2 h 5 min ago``, ``3 days ago``."""
+    seconds = (now - when).total_seconds()
+    if seconds < _JUST_NOW:
+        return MSG.ago_just_now
+    if seconds >= _DAYS_FROM:
+        return MSG.ago_days.format(days=int(seconds // 86_400))
+    return MSG.ago.format(duration=duration(seconds))
 
 
 @subcommand("history", usage="history", admin=False)
 def run_history(inv: Invocation) -> Reply:
-    """Recent sync runs with their counts."""
+    """Recent sync runs: when, why, how they ended, what they changed and what they cost."""
     inv.arguments("history")
-    lines = [
-        MSG.history_line.format(
-            started=slack_date(run.started_at),
-            trigger=run.trigger,
-            status=run.status,
-            inserted=run.records_inserted,
-            updated=run.records_updated,
-            deleted=run.records_deleted,
-            methods=run.methods,
-            calls=run.api_calls,
-            took=duration(run.seconds) if run.seconds is not None else MSG.history_still_running,
-            errors=MSG.history_errors.format(count=run.record_errors) if run.record_errors else "",
-            error=f" — {run.error}" if run.error else "",
-        )
-        for run in sync_history.recent_runs(inv.services, inv.team_id)
-    ]
-    return _listing(MSG.history_header, MSG.history_empty, lines)
+    views = sync_history.recent_runs(inv.services, inv.team_id)
+    if not views:
+        return Reply(text=MSG.history_empty)
+    now = utcnow()
+    # One width per count across the listed runs, so the numbers line up in monospace.
+    widths = [max(len(f"{count:,}") for count in column)
+              for column in zip(*((v.records_inserted, v.records_updated, v.records_deleted) for v in views))]
+    blocks: list[Block] = [section(MSG.history_title)]
+    for view in views:
+        blocks += _run_blocks(view, now, widths)
+    return Reply.of(blocks)
 
 
-@subcommand("errors", usage="errors", admin=False)
+def _run_blocks(view: RunView, now: datetime, widths: list[int]) -> list[Block]:
+    counts = [f"{count:>{width},}" for count, width in
+              zip((view.records_inserted, view.records_updated, view.records_deleted), widths)]
+    how = MSG.history_how.format(
+        methods=view.methods, calls=view.api_calls,
+        took=duration(view.seconds) if view.seconds is not None else MSG.history_still_running,
+    )
+    if view.record_errors:
+        how += " · " + plural(view.record_errors, MSG.history_record_errors)
+    text = MSG.history_run.format(
+        status=MSG.history_statuses.get(view.status, escape(view.status)),
+        ago=ago(view.started_at, now),
+        trigger=MSG.history_triggers.get(view.trigger, escape(view.trigger)),
+        inserted=counts[0], updated=counts[1], deleted=counts[2], how=how,
+    )
+    notes = [MSG.history_started.format(when=slack_date(view.started_at))]
+    if view.error:
+        notes.append(escape(view.error))
+    return [section(text), context(" · ".join(notes))]
+
+
+@subcommand("errors", usage=ERRORS_USAGE, admin=False)
 def run_errors(inv: Invocation) -> Reply:
-    """Recent record-level and job-level errors."""
-    inv.arguments("errors")
-    lines = [
-        MSG.errors_line.format(
-            when=slack_date(error.occurred_at),
-            kind=error.kind,
-            where=f" {error.object_name}" + (f" {error.record_id}" if error.record_id else "")
-            if error.object_name else "",
-            message=error.message,
-        )
-        for error in sync_history.recent_errors(inv.services, inv.team_id)
+    """Recent record-level and job-level errors; ``csv`` attaches every one as a file."""
+    args = inv.arguments(ERRORS_USAGE, most=1)
+    if args:
+        if args[0].lower() != "csv":
+            raise UserInputError(MSG.usage.format(usage=ERRORS_USAGE))
+        return Reply(text=upload_csv(inv.client, inv.channel_id, inv.user_id, ERRORS_CSV_FILENAME,
+                                     errors_csv(inv.services, inv.team_id), MSG.errors_csv_title))
+    views = sync_history.recent_errors(inv.services, inv.team_id)
+    if not views:
+        return Reply(text=MSG.errors_empty)
+    now = utcnow()
+    blocks: list[Block] = [section(MSG.errors_title)]
+    for view in views:
+        blocks += _error_blocks(view, now)
+    return Reply.of([*blocks, context(MSG.errors_more)])
+
+
+def _error_blocks(view: ErrorView, now: datetime) -> list[Block]:
+    where = [MSG.error_whole_cycle] if not view.object_name else [
+        MSG.error_record.format(object=escape(view.object_name), record_id=escape(view.record_id))
+        if view.record_id else escape(view.object_name)
     ]
-    return _listing(MSG.errors_header, MSG.errors_empty, lines)
+    if view.field_name:
+        where.append(MSG.error_field.format(field=escape(view.field_name)))
+    title = MSG.error_title.format(kind=MSG.error_kinds.get(view.kind, escape(view.kind)), where=" · ".join(where),
+                                   ago=ago(view.occurred_at, now))
+    message = view.message if len(view.message) <= MESSAGE_CHARS else view.message[:MESSAGE_CHARS - 1] + "…"
+    # One quote line per line of the message, so a multi-line error stays quoted.
+    quoted = "\n".join(MSG.error_message.format(message=line) for line in escape(message).splitlines() or [""])
+    return [section(f"{title}\n{quoted}"), context(slack_date(view.occurred_at))]
