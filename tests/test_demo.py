@@ -49,7 +49,8 @@ def test_demo_walks_the_setup_the_first_load_a_failure_and_the_recovery(tmp_path
     assert f"{POST}:tada: *The first load is done*" in output
     # Everyday cycles: what changed, by `/sync now` and by the schedule.
     assert "Last cycle: Contact 0 new, 3 updated, 0 deleted; Lead 3 new" in output
-    assert re.search(r"· schedule · \*succeeded\* · 4 new.*\n.*· now · \*succeeded\* · 3 new.*\n.*· start ·", output)
+    assert re.search(r"\*Succeeded\* just now · scheduled\n.*4 new.*\n.*\n.*\*Succeeded\* just now · `/sync now`\n"
+                     r".*3 new.*\n.*\n.*\*Succeeded\* just now · `/sync start`", output)
     # The expired password: one alert for two failed cycles, `/sync status` Failed, then the recovery.
     assert output.count(f"{POST}:red_circle: *The Salesforce sync is failing:*") == 1
     assert "This user's password has expired." in output

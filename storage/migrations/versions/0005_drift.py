@@ -2,7 +2,7 @@
 catalog; what the checks repaired, on the run record
 
 Revision ID: 0005
-Revises: 0003 (another change adds 0004; the chain is fixed when both meet)
+Revises: 0004
 """
 
 from __future__ import annotations
