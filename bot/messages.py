@@ -480,9 +480,6 @@ class _Messages:
         "Chart of {count} sync cycles in the last 24 hours: {written} records written, {failed} failed, "
         "longest {longest}."
     )
-    duration_seconds: Final = "{seconds} s"
-    duration_minutes: Final = "{minutes} min {seconds} s"
-    duration_hours: Final = "{hours} h {minutes} min"
 
     # --- hardening (issue 8) -------------------------------------------------------------
     signing_secret_missing: Final = (

@@ -9,8 +9,7 @@ from bot.alerts.kinds import AlertKind, parse_iso
 from bot.messages import MSG
 from handlers.blocks import MESSAGE_BLOCK_LIMIT, Block, context, escape, line_sections, section
 from handlers.commands import Reply
-from handlers.commands.status import duration as short_duration
-from handlers.commands.status import slack_date
+from handlers.formatting import duration, slack_date
 
 Facts = dict[str, Any]
 
@@ -27,19 +26,6 @@ def alert_message(kind: str, facts: Facts) -> Reply:
 def plural(count: int, words: tuple[str, str]) -> str:
     """``1 record``, ``3 records``."""
     return f"{count:,} {words[0] if count == 1 else words[1]}"
-
-
-def duration(seconds: float) -> str:
-    """``45 s``, ``12 min``, ``2 h 5 min``, ``3 days 4 h``: the two largest units that matter."""
-    left = max(int(seconds), 0)
-    parts: list[str] = []
-    for size, words in zip((86_400, 3_600, 60, 1), MSG.alert_duration_units):
-        amount, left = divmod(left, size)
-        if amount and len(parts) < 2:
-            parts.append(f"{amount} {words[0] if amount == 1 else words[1]}")
-        elif parts:
-            break  # "2 h 5 min", never "2 h 0 min 30 s"
-    return " ".join(parts) or f"0 {MSG.alert_duration_units[-1][1]}"
 
 
 def _when(text: str | None) -> str:
@@ -172,7 +158,7 @@ def _progress_detail(item: Facts) -> str:
     if item.get("rate"):
         detail += MSG.status_progress_rate.format(rate=item["rate"])
     if item.get("left"):  # "about 0 s left" says nothing while the last batch commits
-        detail += MSG.status_progress_left.format(left=short_duration(item["left"]))
+        detail += MSG.status_progress_left.format(left=duration(item["left"]))
     return detail
 
 

@@ -23,7 +23,8 @@ from bot.runtime import Services
 from bot.setup.progress import Step
 from bot.status import SyncStatus
 from handlers.blocks import Block, context, escape, plain, section
-from handlers.commands.status import slack_date, status_lines
+from handlers.commands.status import status_lines
+from handlers.formatting import duration, slack_date
 from handlers.home_chart import ChartFile, HomeCharts
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def _last_cycle(cycle: Cycle | None) -> str:
     return MSG.home_last_cycle.format(
         when=slack_date(cycle.started_at), trigger=cycle.trigger, status=cycle.status,
         written=f"{cycle.records_written:,}", deleted=f"{cycle.records_deleted:,}",
-        duration=_duration(cycle.seconds), error=f" — {escape(cycle.error)}" if cycle.error else "",
+        duration=duration(cycle.seconds), error=f" — {escape(cycle.error)}" if cycle.error else "",
     )
 
 
@@ -146,7 +147,7 @@ def _cycle_blocks(board: Dashboard, chart: ChartFile | None) -> list[Block]:
         header,
         section("\n".join([
             MSG.home_spark_written.format(line=lines.written, most=f"{lines.most_written:,}"),
-            MSG.home_spark_seconds.format(line=lines.seconds, longest=_duration(lines.longest_seconds)),
+            MSG.home_spark_seconds.format(line=lines.seconds, longest=duration(lines.longest_seconds)),
         ])),
         context(" ".join(part for part in (MSG.home_spark_legend.format(mark=charts.FAILED_MARK), reason) if part)),
     ]
@@ -170,17 +171,8 @@ def _alt_text(board: Dashboard) -> str:
     return MSG.chart_alt.format(
         count=len(board.cycles), written=f"{sum(cycle.records_written for cycle in board.cycles):,}",
         failed=sum(cycle.failed for cycle in board.cycles),
-        longest=_duration(max((cycle.seconds for cycle in board.cycles), default=0.0)),
+        longest=duration(max((cycle.seconds for cycle in board.cycles), default=0.0)),
     )
-
-
-def _duration(seconds: float) -> str:
-    whole = round(seconds)
-    if whole < 60:
-        return MSG.duration_seconds.format(seconds=whole)
-    if whole < 3600:
-        return MSG.duration_minutes.format(minutes=whole // 60, seconds=whole % 60)
-    return MSG.duration_hours.format(hours=whole // 3600, minutes=whole % 3600 // 60)
 
 
 def _publish(client: WebClient, user_id: str, view: dict[str, Any]) -> None:

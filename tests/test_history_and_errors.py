@@ -86,7 +86,7 @@ def test_errors_show_kind_object_record_field_and_message_newest_first(bot: Runn
     answer = _answer(bot, "errors")
     assert _texts(answer["blocks"]) == [
         "*Recent sync errors*, newest first",
-        "*Job* · the whole cycle · 2 h 0 min ago\n> " + "x" * 299 + "…",
+        "*Job* · the whole cycle · 2 h ago\n> " + "x" * 299 + "…",
         _date(now - timedelta(hours=2)),
         "*Job* · Contact · 3 min ago\n> Salesforce refused the request (INVALID_FIELD):\n"
         "> No such column 'Title' &lt;b&gt;",

@@ -12,7 +12,7 @@ from bot.messages import MSG
 from handlers.alerts import plural
 from handlers.blocks import Block, context, escape, section
 from handlers.commands import Invocation, Reply, subcommand
-from handlers.commands.status import duration, slack_date
+from handlers.formatting import duration, slack_date
 from handlers.files import upload_csv
 from storage.types import utcnow
 

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # Steps that cannot be undone: they warn first and run on "yes" or the button.
 CONFIRMABLE = frozenset({"sync-fields", "confirm-credentials", "start"})
 # Subcommands that ask Salesforce: their acknowledgement says so, as it may take a while.
-_ASKS_SALESFORCE = frozenset({"fields", "sync-fields"})
+_ASKS_SALESFORCE = frozenset({"fields", "sync-fields", "verify"})
 
 
 # The manifest asks Slack to escape the command text (so "#sales-ops" arrives as a channel

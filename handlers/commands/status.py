@@ -9,25 +9,9 @@ from bot.messages import MSG
 from bot.status import ObjectProgress, SyncState, SyncStatus
 from handlers.blocks import context, section
 from handlers.commands import Invocation, Reply, subcommand
+from handlers.formatting import duration, slack_date
 
 _METHODS = {"rest": "REST", "bulk": "Bulk"}
-
-
-def slack_date(when: datetime) -> str:
-    """A time that every reader sees in their own time zone."""
-    stamp = int(when.timestamp())
-    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{when:%Y-%m-%d %H:%M} UTC>"
-
-
-def duration(seconds: float) -> str:
-    """``42 s``, ``3 min``, ``2 h 5 min``: how long, as people say it."""
-    seconds = max(0, round(seconds))
-    if seconds < 90:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    if minutes < 90:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"
 
 
 def status_lines(current: SyncStatus) -> list[str]:

@@ -9,7 +9,7 @@ from bot.sync import verify as verification
 from handlers.authorization import AdminCheck
 from handlers.blocks import line_sections, section
 from handlers.commands import Invocation, Reply, subcommand
-from handlers.commands.status import slack_date
+from handlers.formatting import slack_date
 
 
 @subcommand("verify", usage="verify [fix]", admin=False)
