@@ -7,7 +7,7 @@ from datetime import datetime
 from bot import status as sync_status
 from bot.messages import MSG
 from bot.status import ObjectProgress, SyncState, SyncStatus
-from handlers.blocks import context, section
+from handlers.blocks import context, escape, section
 from handlers.commands import Invocation, Reply, subcommand
 from handlers.formatting import duration, slack_date
 
@@ -22,7 +22,8 @@ def status_lines(current: SyncStatus) -> list[str]:
     elif current.state is SyncState.LAST_SYNCED and current.last_synced_at:
         first = MSG.status_last_synced.format(when=slack_date(current.last_synced_at))
     elif current.state is SyncState.FAILED:
-        first = MSG.status_failed.format(failure=current.failure or "")
+        # The failure quotes Salesforce, whose words may hold mrkdwn characters.
+        first = MSG.status_failed.format(failure=escape(current.failure or ""))
     else:
         first = MSG.status_in_progress
     lines = [first]
