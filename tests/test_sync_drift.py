@@ -57,6 +57,9 @@ def test_a_field_added_after_start_becomes_a_column_with_every_value(sf_bot: Run
     run, _ = latest_run(sf_bot)
     assert run.fields_added == 1 and run.rows_backfilled == 10
     assert "Lead.Region__c is new in Salesforce" in sf_bot.reply("errors", user_id=MEMBER)
+    history = sf_bot.reply("history", user_id=MEMBER)
+    assert history.count("Drift checks:") == 1  # the first load repaired nothing
+    assert "Drift checks: 1 field added, 10 rows back-filled" in history
     # Later changes arrive through the incremental read as for any field.
     salesforce.clock.advance(timedelta(minutes=10))
     org.update("Lead", org.ids("Lead")[20], {"Region__c": "APAC"})
@@ -122,6 +125,7 @@ def test_a_record_deleted_for_good_is_found_by_the_reconciliation(sf_bot: Runnin
     assert rows[gone]["isdeleted"] is True and rows[missed]["title"] == "Missed"
     run, _ = latest_run(sf_bot)
     assert (run.rows_purged, run.rows_repaired, run.reconciled) == (1, 1, "schedule")
+    assert "Drift checks: 1 row marked deleted, 1 row read again" in sf_bot.reply("history", user_id=MEMBER)
 
 
 def test_after_a_pause_past_the_recycle_bin_the_reconciliation_runs_first(sf_bot: RunningBot,
