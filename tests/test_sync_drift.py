@@ -13,7 +13,8 @@ from sqlalchemy import text
 from bot.simulator import SalesforceSimulator
 from storage import catalog
 from storage.models import SyncedObject, SyncRun
-from tests.support.harness import MEMBER, RunningBot
+from bot.slack_standin import SlackWebApiStandIn
+from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
 from tests.support.sync import TEAM, cycle, differences, latest_run, local_rows, start_sync
 
 
@@ -189,3 +190,27 @@ def test_verify_says_a_correct_copy_agrees_and_fix_repairs_a_drifted_one(sf_bot:
     assert "1 row gone from Salesforce marked deleted" in fixed and "Every object agrees." in fixed
     assert differences(sf_bot, org, "Account") == []
     assert latest_run(sf_bot)[0].reconciled == "verify"
+
+
+def test_the_check_schedules_follow_the_settings(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator,
+                                                 database_url: str, secret_key: str) -> None:
+    org = salesforce.org
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url, secret_key=secret_key,
+                       extra={"SYNCBOT_FORMULA_HOURS": "Lead=1", "SYNCBOT_RECONCILE_HOURS": "48"})
+    with running_bot(env, slack=slack, salesforce=salesforce) as bot:
+        start_sync(bot)
+        assert cycle(bot).status == "succeeded"
+        org.formula_inputs["EUR_Rate__c"] = 0.5
+        org.hard_delete("Lead", org.ids("Lead")[0])
+        _make_due(bot, hours=2)  # past Lead's hour, far from the other schedules
+        assert cycle(bot).status == "succeeded"
+        # Formula values are right again; the record deleted for good is still here, not yet reconciled.
+        assert all("not in the org" in line for line in differences(bot, org, "Lead"))
+        run, _ = latest_run(bot)
+        assert run.formulas_changed > 0 and run.reconciled is None
+        _make_due(bot, hours=25)  # a day: the reconciliation waits for its 48 hours
+        assert cycle(bot).status == "succeeded"
+        assert latest_run(bot)[0].reconciled is None
+        _make_due(bot, hours=48)
+        assert cycle(bot).status == "succeeded"
+        assert latest_run(bot)[0].reconciled == "schedule"
