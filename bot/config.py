@@ -31,10 +31,26 @@ DEFAULT_OBJECTS: tuple[str, ...] = (
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///syncbot.db"
 DEFAULT_DIGEST_HOUR = 9
+# The drift checks' schedules, in hours: daily unless set otherwise; at most a month apart.
+DEFAULT_CHECK_HOURS = 24
+MAX_CHECK_HOURS = 720
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _OBJECT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class PerObjectHours:
+    """Hours between runs of a check: one default, and some objects on their own schedule."""
+
+    default: int = DEFAULT_CHECK_HOURS
+    # (object name in lower case, hours): names are matched without regard to case, as Salesforce does.
+    objects: tuple[tuple[str, int], ...] = ()
+
+    def of(self, object_name: str) -> int:
+        """The hours between runs for ``object_name``."""
+        return dict(self.objects).get(object_name.lower(), self.default)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +77,9 @@ class Settings:
     bulk_threshold: int = 10_000
     bulk_page_rows: int = 10_000
     api_quota: int = 80
+    # Hours between reconciliations of Ids, and between formula refreshes (per object).
+    reconcile_hours: int = DEFAULT_CHECK_HOURS
+    formula_hours: PerObjectHours = PerObjectHours()
     port: int = 3000
 
     @classmethod
@@ -96,6 +115,9 @@ class Settings:
             bulk_threshold=_int(get("SYNCBOT_BULK_THRESHOLD"), "SYNCBOT_BULK_THRESHOLD", 10_000, 1, 100_000_000),
             bulk_page_rows=_int(get("SYNCBOT_BULK_PAGE_ROWS"), "SYNCBOT_BULK_PAGE_ROWS", 10_000, 100, 1_000_000),
             api_quota=_int(get("SYNCBOT_API_QUOTA"), "SYNCBOT_API_QUOTA", 80, 1, 100),
+            reconcile_hours=_int(get("SYNCBOT_RECONCILE_HOURS"), "SYNCBOT_RECONCILE_HOURS", DEFAULT_CHECK_HOURS, 1,
+                                 MAX_CHECK_HOURS),
+            formula_hours=_per_object_hours(get("SYNCBOT_FORMULA_HOURS"), "SYNCBOT_FORMULA_HOURS"),
             port=_int(get("PORT"), "PORT", 3000, 1, 65_535),
         )
 
@@ -175,6 +197,30 @@ def _int(value: str | None, name: str, default: int, low: int, high: int) -> int
     if not low <= number <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {number}.")
     return number
+
+
+def _per_object_hours(value: str | None, name: str) -> PerObjectHours:
+    """``24``, ``Lead=6,Account=48`` or ``12,Lead=6``: a default (24 when left out) and per-object hours."""
+    if value is None:
+        return PerObjectHours()
+    default, objects = DEFAULT_CHECK_HOURS, {}
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if not parts:
+        raise ConfigError(f"{name} must be hours (like 24) or per object (like Lead=6,Account=48).")
+    for index, part in enumerate(parts):
+        object_name, equals, hours = (piece.strip() for piece in part.partition("="))
+        if not equals:
+            if index:  # a bare number is the default, and only first: "Lead=6,12" is likely a typo
+                raise ConfigError(f"{name}: the default hours come first, before the objects, got {part!r}.")
+            default = _int(part, name, DEFAULT_CHECK_HOURS, 1, MAX_CHECK_HOURS)
+            continue
+        if not _OBJECT_NAME.match(object_name):
+            raise ConfigError(f"{name} must name Salesforce objects by API name (like Lead=6), not {part!r}.")
+        if object_name.lower() in objects:
+            raise ConfigError(f"{name} names {object_name!r} twice.")
+        objects[object_name.lower()] = _int(hours, f"{name} for {object_name}", DEFAULT_CHECK_HOURS, 1,
+                                            MAX_CHECK_HOURS)
+    return PerObjectHours(default=default, objects=tuple(sorted(objects.items())))
 
 
 def _digest_hour(value: str | None) -> int | None:

@@ -8,6 +8,13 @@ from datetime import datetime
 from bot.messages import MSG
 from bot.runtime import Services
 from storage import runs
+from storage.alert_reports import REPAIR_COLUMNS as REPAIR_COUNTS
+from storage.models import SyncRun
+
+
+def repairs_of(run: SyncRun) -> tuple[tuple[str, int], ...]:
+    """The drift checks' counts of a run that are not zero, as (column name, count)."""
+    return tuple((name, int(getattr(run, name) or 0)) for name in REPAIR_COUNTS if getattr(run, name))
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,8 @@ class RunView:
     methods: str
     seconds: float | None
     error: str | None
+    # The drift checks' non-zero counts (see :data:`REPAIR_COUNTS`).
+    repairs: tuple[tuple[str, int], ...] = ()
 
     @property
     def records_upserted(self) -> int:
@@ -64,6 +73,7 @@ def recent_runs(services: Services, team_id: str, limit: int = 10) -> list[RunVi
                 methods=" + ".join(MSG.method_names.get(name, name) for name in methods) or "—",
                 seconds=(run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
                 error=run.error,
+                repairs=repairs_of(run),
             ))
         return views
 

@@ -691,6 +691,32 @@ class _Messages:
     progress_waiting_after: Final = "{done} rows so far, waiting for its turn"
     progress_preparing: Final = "Salesforce is preparing the Bulk job"
 
+    # --- drift in the alert channel, history and the digest (issue 9) ------------------------
+    alert_drift: Final = ":triangular_ruler: *The Salesforce org changed under the sync*"
+    alert_drift_reconciled: Final = ":mag: *The local copy was compared with Salesforce*"
+    alert_drift_added: Final = "{fields} added; {its} {columns} {was} filled for {rows}."
+    alert_drift_added_words: Final = (("its column", "was"), ("their columns", "were"))
+    alert_drift_removed: Final = (
+        "{fields} removed (deleted, or hidden from the sync user): no longer read; {its} {columns} {keeps} "
+        "the last values."
+    )
+    alert_drift_removed_words: Final = (("its column", "keeps"), ("their columns", "keep"))
+    alert_drift_repaired: Final = "The reconciliation repaired the copy: {purged} marked deleted, {repaired} read again."
+    alert_drift_purged_words: Final = ("row gone from Salesforce", "rows gone from Salesforce")
+    alert_drift_repaired_words: Final = ("missing or stale row", "missing or stale rows")
+    alert_drift_formulas: Final = "Formula values refreshed: {formulas} changed."
+    alert_rows_word: Final = ("row", "rows")
+    repair_counts: Final = {
+        "fields_added": ("field added", "fields added"),
+        "fields_removed": ("field removed", "fields removed"),
+        "rows_backfilled": ("row back-filled", "rows back-filled"),
+        "rows_purged": ("row marked deleted", "rows marked deleted"),
+        "rows_repaired": ("row read again", "rows read again"),
+        "formulas_changed": ("formula value changed", "formula values changed"),
+    }
+    history_repairs: Final = "Drift checks: {counts}"
+    alert_digest_repairs: Final = "Drift checks: {counts}."
+
 
 MSG: Final = _Messages()
 

@@ -203,6 +203,11 @@ def _digest(facts: Facts) -> list[Block]:
             MSG.alert_digest_error_kind.format(count=f"{count:,}", kind=kind) for kind, count in errors
         )) if errors else MSG.alert_digest_no_errors,
     ]
+    repairs = facts.get("repairs") or []
+    if repairs:
+        lines.append(MSG.alert_digest_repairs.format(counts=", ".join(
+            plural(int(count), MSG.repair_counts[name]) for name, count in repairs if name in MSG.repair_counts
+        )))
     calls = f"{facts.get('api_calls') or 0:,}"
     if facts.get("api_max"):
         used, most = int(facts.get("api_used") or 0), int(facts["api_max"])
@@ -212,6 +217,33 @@ def _digest(facts: Facts) -> list[Block]:
     else:
         lines.append(MSG.alert_digest_api_unknown.format(calls=calls))
     return [section(MSG.alert_digest.format(until=_when(facts.get("until")))), *line_sections(lines)]
+
+
+def _drift(facts: Facts) -> list[Block]:
+    added, removed = facts.get("added") or [], facts.get("removed") or []
+    lines: list[str] = []
+    if added:
+        its, was = MSG.alert_drift_added_words[0 if len(added) == 1 else 1]
+        lines.append(MSG.alert_drift_added.format(
+            fields=", ".join(escape(name) for name, _column in added), its=its, was=was,
+            columns=", ".join(f"`{column}`" for _name, column in added),
+            rows=plural(int(facts.get("backfilled") or 0), MSG.alert_rows_word)))
+    if removed:
+        its, keeps = MSG.alert_drift_removed_words[0 if len(removed) == 1 else 1]
+        lines.append(MSG.alert_drift_removed.format(
+            fields=", ".join(escape(name) for name, _column in removed), its=its, keeps=keeps,
+            columns=", ".join(f"`{column}`" for _name, column in removed)))
+    lines += [str(message) for message in facts.get("other") or []]
+    if facts.get("pause_days") is not None:
+        lines.append(MSG.reconciled_after_pause.format(days=facts["pause_days"]))
+    purged, repaired = int(facts.get("purged") or 0), int(facts.get("repaired") or 0)
+    if purged or repaired:
+        lines.append(MSG.alert_drift_repaired.format(purged=plural(purged, MSG.alert_drift_purged_words),
+                                                     repaired=plural(repaired, MSG.alert_drift_repaired_words)))
+    if facts.get("formulas"):
+        lines.append(MSG.alert_drift_formulas.format(formulas=f"{int(facts['formulas']):,}"))
+    fields_changed = added or removed or facts.get("other")
+    return [section(MSG.alert_drift if fields_changed else MSG.alert_drift_reconciled), *line_sections(lines)]
 
 
 def _channel_broken(facts: Facts) -> list[Block]:
@@ -243,4 +275,5 @@ _RENDERERS: dict[AlertKind, Callable[[Facts], list[Block]]] = {
     AlertKind.DIGEST: _digest,
     AlertKind.CHANNEL_BROKEN: _channel_broken,
     AlertKind.LOAD_PROGRESS: _load_progress,
+    AlertKind.DRIFT: _drift,
 }

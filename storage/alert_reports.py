@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
 from sqlalchemy import case, func, select
@@ -41,6 +42,18 @@ def refused_field(session: Session, run_id: int) -> str | None:
     if row is None:
         return None
     return f"{row.object_name}.{row.field_name}" if row.object_name else str(row.field_name)
+
+
+def field_reports(session: Session, run_id: int) -> list[tuple[str, str, str]]:
+    """(object, field, message) of the job errors a run left about one field, oldest first:
+    what its re-describes found (fields added, gone, back, changed)."""
+    rows = session.execute(
+        select(SyncError.object_name, SyncError.field_name, SyncError.message)
+        .where(SyncError.run_id == run_id, SyncError.kind == "job", SyncError.field_name.is_not(None),
+               SyncError.object_name.is_not(None))
+        .order_by(SyncError.id)
+    )
+    return [(str(obj), str(name), str(message)) for obj, name, message in rows]
 
 
 def changed_rows(session: Session, run_id: int) -> list[tuple[str, int]]:
@@ -91,6 +104,12 @@ class Window:
     api_calls: int
     api_used: int | None
     api_max: int | None
+    # The drift checks' counts summed over the runs (column name, total), zeros left out.
+    repairs: list[tuple[str, int]] = dataclass_field(default_factory=list)
+
+
+REPAIR_COLUMNS = ("fields_added", "fields_removed", "rows_backfilled", "rows_purged", "rows_repaired",
+                  "formulas_changed")
 
 
 def window(session: Session, team_id: str, start: datetime, end: datetime) -> Window:
@@ -117,6 +136,9 @@ def window(session: Session, team_id: str, start: datetime, end: datetime) -> Wi
         .group_by(SyncError.kind)
         .order_by(SyncError.kind)
     )
+    repairs = session.execute(
+        select(*(func.sum(getattr(SyncRun, name)) for name in REPAIR_COLUMNS)).where(*in_window)
+    ).one()
     usage = session.execute(
         select(SyncRun.api_used, SyncRun.api_max)
         .where(*in_window, SyncRun.api_max.is_not(None))
@@ -131,4 +153,5 @@ def window(session: Session, team_id: str, start: datetime, end: datetime) -> Wi
         api_calls=int(counts[2] or 0),
         api_used=usage.api_used if usage else None,
         api_max=usage.api_max if usage else None,
+        repairs=[(name, int(total)) for name, total in zip(REPAIR_COLUMNS, repairs) if total],
     )

@@ -178,6 +178,8 @@ class SyncRun(Base):
     formulas_changed: Mapped[int] = mapped_column(Integer, default=0)
     # Why the reconciliation ran in this run ("schedule", "pause", "verify"), None when it did not.
     reconciled: Mapped[str | None] = mapped_column(String(16))
+    # How many days the sync had been stopped when it reconciled for a pause, else None.
+    pause_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class SyncRunObject(Base):

@@ -17,6 +17,7 @@ from bot.alerts.sender import send_pending
 from bot.runtime import Services
 from bot.slack_standin import SlackWebApiStandIn
 from storage import workspaces
+from storage.models import SyncRun
 from tests.support.alerting import T0, alerting_services, finish_run, start_workspace, texts
 from tests.support.harness import ADMIN
 
@@ -149,3 +150,26 @@ def test_the_scheduler_jobs_deliver_at_once(services: Services, slack: SlackWebA
     finally:
         scheduler.shutdown(wait=True)
     assert texts(slack)[0].startswith(":double_vertical_bar: <@UADMIN0001> paused")
+
+
+def test_the_digest_shows_what_the_drift_checks_repaired(services: Services, slack: SlackWebApiStandIn) -> None:
+    day = T0 - timedelta(hours=8)
+    first = finish_run(services, status="succeeded", started=day + 1 * MIN, objects={"Lead": (1, 0, 0)})
+    second = finish_run(services, status="succeeded", started=day + 10 * MIN)
+    with services.db.session() as session:
+        counts = {first: {"fields_added": 1, "rows_backfilled": 200_000},
+                  second: {"rows_purged": 3, "rows_repaired": 1, "formulas_changed": 12}}
+        for run_id, values in counts.items():
+            run = session.get(SyncRun, run_id)
+            assert run is not None
+            for name, value in values.items():
+                setattr(run, name, value)
+    send_pending(services)
+    before = len(texts(slack))
+    assert send_digests(services, now=day + timedelta(hours=9)) == 1
+    [digest] = _posted(services, slack)[before:]
+    assert ("Drift checks: 1 field added, 200,000 rows back-filled, 3 rows marked deleted, 1 row read again, "
+            "12 formula values changed.") in digest.splitlines()
+    # A day without repairs says nothing of them.
+    assert send_digests(services, now=day + timedelta(days=1, hours=9)) == 1
+    assert "Drift checks" not in _posted(services, slack)[-1]

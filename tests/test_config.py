@@ -77,6 +77,15 @@ def test_full_environment() -> None:
         ("SYNCBOT_OBJECTS", " , ", "SYNCBOT_OBJECTS must name at least one Salesforce object."),
         ("SYNCBOT_SALESFORCE_URL", "ftp://x", "SYNCBOT_SALESFORCE_URL must be an http:// or https:// URL"),
         ("PORT", "99999", "PORT must be between 1 and 65535, got 99999."),
+        ("SYNCBOT_RECONCILE_HOURS", "0", "SYNCBOT_RECONCILE_HOURS must be between 1 and 720, got 0."),
+        ("SYNCBOT_RECONCILE_HOURS", "daily", "SYNCBOT_RECONCILE_HOURS must be a whole number, got 'daily'."),
+        ("SYNCBOT_FORMULA_HOURS", "6h", "SYNCBOT_FORMULA_HOURS must be a whole number, got '6h'."),
+        ("SYNCBOT_FORMULA_HOURS", "Lead=0", "SYNCBOT_FORMULA_HOURS for Lead must be between 1 and 720, got 0."),
+        ("SYNCBOT_FORMULA_HOURS", "Lead=x", "SYNCBOT_FORMULA_HOURS for Lead must be a whole number, got 'x'."),
+        ("SYNCBOT_FORMULA_HOURS", "Lead=6,lead=7", "SYNCBOT_FORMULA_HOURS names 'lead' twice."),
+        ("SYNCBOT_FORMULA_HOURS", "Bad-Name=6", "SYNCBOT_FORMULA_HOURS must name Salesforce objects by API name"),
+        ("SYNCBOT_FORMULA_HOURS", "Lead=6,12", "SYNCBOT_FORMULA_HOURS: the default hours come first"),
+        ("SYNCBOT_FORMULA_HOURS", " , ", "SYNCBOT_FORMULA_HOURS must be hours (like 24) or per object"),
     ],
 )
 def test_malformed_values_name_the_variable(name: str, value: str, message: str) -> None:
@@ -84,6 +93,17 @@ def test_malformed_values_name_the_variable(name: str, value: str, message: str)
         Settings.from_env({name: value})
     assert str(caught.value).startswith(message)
     assert "\n" not in str(caught.value)
+
+
+def test_check_schedules_are_daily_unless_set() -> None:
+    settings = Settings.from_env({})
+    assert settings.reconcile_hours == 24
+    assert settings.formula_hours.of("Lead") == 24
+    settings = Settings.from_env({"SYNCBOT_RECONCILE_HOURS": "48", "SYNCBOT_FORMULA_HOURS": "Lead=6, Account = 48"})
+    assert settings.reconcile_hours == 48
+    assert [settings.formula_hours.of(name) for name in ("Lead", "lead", "Account", "Contact")] == [6, 6, 48, 24]
+    assert Settings.from_env({"SYNCBOT_FORMULA_HOURS": "12"}).formula_hours.of("Lead") == 12
+    assert Settings.from_env({"SYNCBOT_FORMULA_HOURS": "12,Lead=6"}).formula_hours.of("Contact") == 12
 
 
 @pytest.mark.parametrize("value", ["", "  "])

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from bot.simulator import SalesforceSimulator
 from storage import catalog
 from storage.models import SyncedObject, SyncRun
-from tests.support.harness import MEMBER, RunningBot
+from bot.slack_standin import SlackWebApiStandIn
+from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
 from tests.support.sync import TEAM, cycle, differences, latest_run, local_rows, start_sync
 
 
@@ -57,6 +58,9 @@ def test_a_field_added_after_start_becomes_a_column_with_every_value(sf_bot: Run
     run, _ = latest_run(sf_bot)
     assert run.fields_added == 1 and run.rows_backfilled == 10
     assert "Lead.Region__c is new in Salesforce" in sf_bot.reply("errors", user_id=MEMBER)
+    history = sf_bot.reply("history", user_id=MEMBER)
+    assert history.count("Drift checks:") == 1  # the first load repaired nothing
+    assert "Drift checks: 1 field added, 10 rows back-filled" in history
     # Later changes arrive through the incremental read as for any field.
     salesforce.clock.advance(timedelta(minutes=10))
     org.update("Lead", org.ids("Lead")[20], {"Region__c": "APAC"})
@@ -122,6 +126,7 @@ def test_a_record_deleted_for_good_is_found_by_the_reconciliation(sf_bot: Runnin
     assert rows[gone]["isdeleted"] is True and rows[missed]["title"] == "Missed"
     run, _ = latest_run(sf_bot)
     assert (run.rows_purged, run.rows_repaired, run.reconciled) == (1, 1, "schedule")
+    assert "Drift checks: 1 row marked deleted, 1 row read again" in sf_bot.reply("history", user_id=MEMBER)
 
 
 def test_after_a_pause_past_the_recycle_bin_the_reconciliation_runs_first(sf_bot: RunningBot,
@@ -185,3 +190,27 @@ def test_verify_says_a_correct_copy_agrees_and_fix_repairs_a_drifted_one(sf_bot:
     assert "1 row gone from Salesforce marked deleted" in fixed and "Every object agrees." in fixed
     assert differences(sf_bot, org, "Account") == []
     assert latest_run(sf_bot)[0].reconciled == "verify"
+
+
+def test_the_check_schedules_follow_the_settings(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator,
+                                                 database_url: str, secret_key: str) -> None:
+    org = salesforce.org
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url, secret_key=secret_key,
+                       extra={"SYNCBOT_FORMULA_HOURS": "Lead=1", "SYNCBOT_RECONCILE_HOURS": "48"})
+    with running_bot(env, slack=slack, salesforce=salesforce) as bot:
+        start_sync(bot)
+        assert cycle(bot).status == "succeeded"
+        org.formula_inputs["EUR_Rate__c"] = 0.5
+        org.hard_delete("Lead", org.ids("Lead")[0])
+        _make_due(bot, hours=2)  # past Lead's hour, far from the other schedules
+        assert cycle(bot).status == "succeeded"
+        # Formula values are right again; the record deleted for good is still here, not yet reconciled.
+        assert all("not in the org" in line for line in differences(bot, org, "Lead"))
+        run, _ = latest_run(bot)
+        assert run.formulas_changed > 0 and run.reconciled is None
+        _make_due(bot, hours=25)  # a day: the reconciliation waits for its 48 hours
+        assert cycle(bot).status == "succeeded"
+        assert latest_run(bot)[0].reconciled is None
+        _make_due(bot, hours=48)
+        assert cycle(bot).status == "succeeded"
+        assert latest_run(bot)[0].reconciled == "schedule"

@@ -98,6 +98,7 @@ def send_digests(services: Services, *, now: datetime | None = None) -> int:
                 "until": iso(now), "runs": window.runs, "failed": window.failed,
                 "objects": [list(item) for item in window.objects], "errors": [list(item) for item in window.errors],
                 "api_calls": window.api_calls, "api_used": window.api_used, "api_max": window.api_max,
+                "repairs": [list(item) for item in window.repairs],
             }
             alerts.enqueue(session, team_id, AlertKind.DIGEST, facts)
             state.digest_on = today

@@ -27,6 +27,7 @@ class AlertKind(StrEnum):
     DIGEST = "digest"
     CHANNEL_BROKEN = "channel_broken"            # to the admin: the alert channel stopped working
     LOAD_PROGRESS = "load_progress"              # the first load's live message, edited in place as it goes
+    DRIFT = "drift"                              # fields added, removed or changed; what a reconciliation repaired
 
 
 def iso(when: datetime | None) -> str | None:

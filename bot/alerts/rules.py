@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.alerts.kinds import AlertKind, iso
+from bot.messages import MSG
 from bot.sync.failures import FailureKind
-from storage import alert_progress, alert_reports, alerts, workspaces
+from storage import alert_progress, alert_reports, alerts, catalog, workspaces
 from storage.alert_models import AlertState
 from storage.models import SyncRun
 from storage.types import utcnow
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 OK, FAILED = "ok", "failed"
 # A failure that lasts is recalled this often, in the thread of its alert.
 REMINDER_EVERY = timedelta(days=1)
+# The words of a changed field in /sync errors (each starts "{field} changed in Salesforce from {old}").
+_CHANGED = (MSG.drift_field_changed, MSG.drift_field_widened, MSG.drift_field_stopped)
 
 
 @contextmanager
@@ -59,6 +62,7 @@ def after_run(session: Session, run: SyncRun) -> None:
             _succeeded(session, state, run, now)
         if run.record_errors:
             _record_errors(session, run)
+        _drift(session, run)
 
 
 def _failed(session: Session, state: AlertState, run: SyncRun, now: datetime) -> None:
@@ -134,6 +138,42 @@ def _record_errors(session: Session, run: SyncRun) -> None:
     facts = {"count": run.record_errors, "when": iso(run.started_at),
              "top": [list(item) for item in alert_reports.top_record_errors(session, run.id)]}
     alerts.enqueue(session, run.team_id, AlertKind.RECORD_ERRORS, facts)
+
+
+def _drift(session: Session, run: SyncRun) -> None:
+    """One message per run for what the drift checks found or repaired; nothing when the
+    run found nothing worth a person's attention (an unchanged describe, a clean reconciliation)."""
+    added: list[list[str]] = []
+    removed: list[list[str]] = []
+    other: list[str] = []
+    columns: dict[tuple[str, str], str] = {}
+    for object_name, field_name, message in alert_reports.field_reports(session, run.id):
+        key = (object_name, field_name)
+        if object_name not in {obj for obj, _name in columns}:
+            columns.update({(object_name, row.field_name): row.column_name
+                            for row in catalog.fields(session, run.team_id, object_name)})
+        column = columns.get(key, "")
+        where = f"{object_name}.{field_name}"
+        # The errors keep the words of /sync errors; the alert words them for the channel,
+        # so each report is recognised by the sentence it was written from.
+        if message == MSG.drift_field_added.format(field=where, column=column):
+            added.append([where, column])
+        elif message == MSG.drift_field_removed.format(field=where, column=column):
+            removed.append([where, column])
+        elif message == MSG.drift_field_back.format(field=where, column=column) or any(
+                message.startswith(template.split("{old}")[0].format(field=where)) for template in _CHANGED):
+            other.append(message)  # back again, or a changed type or length: said as in /sync errors
+    repaired = (run.rows_purged or 0) + (run.rows_repaired or 0)
+    pause = run.reconciled == "pause"
+    if not (added or removed or other or repaired or pause):
+        return
+    facts: dict[str, Any] = {
+        "added": added, "removed": removed, "other": other, "backfilled": run.rows_backfilled or 0,
+        "reconciled": run.reconciled, "pause_days": run.pause_days if pause else None,
+        "purged": run.rows_purged or 0, "repaired": run.rows_repaired or 0,
+        "formulas": run.formulas_changed or 0,
+    }
+    alerts.enqueue(session, run.team_id, AlertKind.DRIFT, facts)
 
 
 # -- notable events ----------------------------------------------------------------

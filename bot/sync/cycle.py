@@ -104,6 +104,8 @@ class _Cycle:
             run = runs.finish(session, self.run_id, status=status, error=error, failure_kind=kind,
                               api_calls=seen.calls if seen else 0, api_used=seen.used if seen else None,
                               api_max=seen.max if seen else None)
+            # Kept on the run so the alert can say how long the copy had been left alone.
+            run.pause_days = self.checks.pause_days if self.checks is not None else None
             # The alert rides in the transaction that closes the run: both are committed, or neither.
             alert_rules.after_run(session, run)
         log.info("sync cycle %d of team %s: %s", self.run_id, self.team_id, status)

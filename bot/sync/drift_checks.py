@@ -7,7 +7,7 @@
   at once and read again without the field, so the cycle stays green.
 - After the reads: the reconciliation of Ids (daily, and before a copy that was stopped
   longer than Salesforce keeps deleted records is called current) and the refresh of
-  formula fields (daily).
+  formula fields (daily by default: ``SYNCBOT_RECONCILE_HOURS``, ``SYNCBOT_FORMULA_HOURS``).
 
 ``full`` (``/sync verify fix``) runs all of it now, whatever is due.
 """
@@ -38,8 +38,8 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 DESCRIBE_EVERY = timedelta(hours=1)
-RECONCILE_EVERY = timedelta(days=1)
-FORMULAS_EVERY = timedelta(days=1)
+# The reconciliation and the formula refresh run every SYNCBOT_RECONCILE_HOURS and
+# SYNCBOT_FORMULA_HOURS (per object): daily by default.
 # Salesforce keeps deleted records this long; a longer stop may have missed deletions.
 RECYCLE_BIN = timedelta(days=15)
 _ENDS_CYCLE = (Interrupted, LoginFailed, RequestLimitReached, SalesforceUnavailable)
@@ -89,12 +89,15 @@ class DriftChecks:
         """Reconcile and refresh formulas where due, object by object, each under its lock."""
         due = self._reconcile_due()
         now = utcnow()
+        settings = self.ctx.services.settings
+        reconcile_every = timedelta(hours=settings.reconcile_hours)
         for obj in self._objects(names):
             reason = due.reconcile_reason
-            if reason is None and obj.reconciled_at is not None and now - obj.reconciled_at >= RECONCILE_EVERY:
+            if reason is None and obj.reconciled_at is not None and now - obj.reconciled_at >= reconcile_every:
                 reason = "schedule"
+            formulas_every = timedelta(hours=settings.formula_hours.of(obj.object_name))
             formulas = self.full or (obj.formulas_refreshed_at is not None
-                                     and now - obj.formulas_refreshed_at >= FORMULAS_EVERY)
+                                     and now - obj.formulas_refreshed_at >= formulas_every)
             self._guarded(obj.object_name, partial(self._after_reads, obj, reason, formulas))
 
     def _after_reads(self, obj: SyncedObject, reason: str | None, formulas: bool) -> None:

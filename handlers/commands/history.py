@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from bot import history as sync_history
 from bot.error_report import ERRORS_CSV_FILENAME, errors_csv
@@ -67,9 +69,17 @@ def _run_blocks(view: RunView, now: datetime, widths: list[int]) -> list[Block]:
         inserted=counts[0], updated=counts[1], deleted=counts[2], how=how,
     )
     notes = [MSG.history_started.format(when=slack_date(view.started_at))]
+    if view.repairs:
+        notes.append(MSG.history_repairs.format(counts=repair_counts(view.repairs)))
     if view.error:
         notes.append(escape(view.error))
     return [section(text), context(" · ".join(notes))]
+
+
+def repair_counts(repairs: Sequence[Sequence[Any]]) -> str:
+    """``2 fields added, 10 rows back-filled``: the drift checks' counts in words."""
+    return ", ".join(plural(int(count), MSG.repair_counts[name]) for name, count in repairs
+                     if name in MSG.repair_counts)
 
 
 @subcommand("errors", usage=ERRORS_USAGE, admin=False)
