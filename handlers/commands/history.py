@@ -33,7 +33,8 @@ def ago(when: datetime, now: datetime) -> str:
         return MSG.ago_just_now
     if seconds >= _DAYS_FROM:
         return MSG.ago_days.format(days=int(seconds // 86_400))
-    return MSG.ago.format(duration=duration(seconds))
+    # "3 min ago", not "3 min 1 s ago": a relative time is as precise as a glance needs.
+    return MSG.ago.format(duration=duration(seconds if seconds < 60 else round(seconds / 60) * 60))
 
 
 @subcommand("history", usage="history", admin=False)
