@@ -108,6 +108,33 @@ def test_a_removed_field_stops_being_read_and_its_column_stays(sf_bot: RunningBo
     assert cycle(sf_bot).status == "succeeded"
 
 
+def test_a_longer_text_field_widens_its_column_and_no_value_is_cut(sf_bot: RunningBot,
+                                                                   salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    title = org.object("Lead").field("Title")
+    assert title is not None and title.length < 300
+    org.change_field("Lead", "Title", length=300)
+    _make_due(sf_bot, hours=2)
+    salesforce.clock.advance(timedelta(minutes=10))
+    record_id = org.ids("Lead")[4]
+    long_title = "Head of " + "Revenue Operations, " * 12
+    org.update("Lead", record_id, Title=long_title[:300])
+    assert cycle(sf_bot).status == "succeeded"
+    assert _column(sf_bot, "sf_lead", "title", record_id) == long_title[:300]
+    with sf_bot.services.db.session(write=False) as session:
+        row = next(field for field in catalog.fields(session, TEAM, "Lead") if field.field_name == "Title")
+    assert row.length == 300
+    if sf_bot.services.db.dialect == "postgresql":
+        with sf_bot.services.db.engine.connect() as conn:
+            width = conn.execute(text("SELECT character_maximum_length FROM information_schema.columns "
+                                      "WHERE table_name = 'sf_lead' AND column_name = 'title'")).scalar()
+        assert width == 300
+    assert "Lead.Title changed in Salesforce" in sf_bot.reply("errors", user_id=MEMBER)
+    assert differences(sf_bot, org, "Lead") == []
+
+
 def test_a_record_deleted_for_good_is_found_by_the_reconciliation(sf_bot: RunningBot,
                                                                   salesforce: SalesforceSimulator) -> None:
     org = salesforce.org
