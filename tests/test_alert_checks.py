@@ -18,6 +18,7 @@ from bot.runtime import Services
 from bot.slack_standin import SlackWebApiStandIn
 from storage import workspaces
 from storage.models import SyncRun
+from tests.support.alerting import posted
 from tests.support.alerting import T0, alerting_services, finish_run, start_workspace, texts
 from tests.support.harness import ADMIN
 
@@ -31,11 +32,6 @@ def services(slack: SlackWebApiStandIn, sqlite_url: str) -> Iterator[Services]:
         yield running
 
 
-def _posted(services: Services, slack: SlackWebApiStandIn) -> list[str]:
-    send_pending(services)
-    return texts(slack)
-
-
 def test_a_sync_that_silently_stopped_is_told_once_and_again_when_it_catches_up(
     services: Services, slack: SlackWebApiStandIn
 ) -> None:
@@ -43,7 +39,7 @@ def test_a_sync_that_silently_stopped_is_told_once_and_again_when_it_catches_up(
     assert check_lag(services, now=T0 + 15 * MIN) == 0  # 14 minutes: less than 3 intervals of 5
     assert check_lag(services, now=T0 + 16 * MIN) == 1
     assert check_lag(services, now=T0 + 40 * MIN) == 0
-    lag = _posted(services, slack)[1:]
+    lag = posted(services, slack)[1:]
     assert lag[0].splitlines()[0] == (
         ":hourglass_flowing_sand: *No sync cycle has succeeded for 15 min* (3 sync intervals), though none failed. "
         "Is a syncbot process running the scheduler (`syncbot serve`, `socket` or `worker`)? `/sync status` "
@@ -54,7 +50,7 @@ def test_a_sync_that_silently_stopped_is_told_once_and_again_when_it_catches_up(
 
     finish_run(services, status="succeeded", started=T0 + 45 * MIN, seconds=30)
     finish_run(services, status="succeeded", started=T0 + 50 * MIN)
-    assert _posted(services, slack)[2:] == [
+    assert posted(services, slack)[2:] == [
         ":white_check_mark: *The sync has caught up*: a cycle succeeded after 44 min 30 s without one."
     ]
     assert check_lag(services, now=T0 + 55 * MIN) == 0
@@ -71,18 +67,18 @@ def test_no_lag_alert_while_paused_failing_or_just_resumed(services: Services, s
     assert check_lag(services, now=T0 + 70 * MIN) == 0  # 10 minutes since the resume
     finish_run(services, status="failed", started=T0 + 70 * MIN, failure_kind="unavailable", error="HTTP 503")
     assert check_lag(services, now=T0 + 200 * MIN) == 0  # the failure alert says it already
-    assert [text.split(" ")[0] for text in _posted(services, slack)] == [":tada:", ":arrow_forward:", ":red_circle:"]
+    assert [text.split(" ")[0] for text in posted(services, slack)] == [":tada:", ":arrow_forward:", ":red_circle:"]
 
 
 def test_a_first_load_that_takes_long_is_told_as_such(services: Services, slack: SlackWebApiStandIn) -> None:
     assert check_lag(services, now=T0 + 20 * MIN) == 1
-    assert _posted(services, slack) == [
+    assert posted(services, slack) == [
         ":hourglass_flowing_sand: *The first load has been running for 20 min* and no cycle has finished yet. "
         "A large org can take this long; if `/sync status` shows no progress, check that a syncbot process is "
         "running the scheduler."
     ]
     finish_run(services, status="succeeded", started=T0, seconds=25 * 60, objects={"Lead": (5000, 0, 0)})
-    assert _posted(services, slack)[1:] == [":tada: *The first load is done*, in 25 min: 5,000 records.\n"
+    assert posted(services, slack)[1:] == [":tada: *The first load is done*, in 25 min: 5,000 records.\n"
                                             "• Lead: 5,000 records"]
 
 
@@ -101,7 +97,7 @@ def test_the_daily_digest(services: Services, slack: SlackWebApiStandIn) -> None
     assert send_digests(services, now=day + timedelta(hours=8, minutes=59)) == 0
     assert send_digests(services, now=day + timedelta(hours=9)) == 1
     assert send_digests(services, now=day + timedelta(hours=9, minutes=30)) == 0
-    [digest] = _posted(services, slack)[slack_before:]
+    [digest] = posted(services, slack)[slack_before:]
     assert digest.splitlines() == [
         ":bar_chart: *Daily sync digest*, the 24 hours to <!date^1793610000^{date_short_pretty} {time}"
         "|2026-11-02 09:00 UTC>",
@@ -113,7 +109,7 @@ def test_the_daily_digest(services: Services, slack: SlackWebApiStandIn) -> None
         "API requests: syncbot made 20; the org has used 20,000 of its 100,000 daily requests (20%).",
     ]
     assert send_digests(services, now=day + timedelta(days=1, hours=9)) == 1
-    assert _posted(services, slack)[-1].splitlines()[1:3] == ["Cycles: 0 run, 0 failed.", "Records synced: none."]
+    assert posted(services, slack)[-1].splitlines()[1:3] == ["Cycles: 0 run, 0 failed.", "Records synced: none."]
 
 
 def test_one_digest_a_day_with_several_replicas(slack: SlackWebApiStandIn, database_url: str) -> None:
@@ -167,9 +163,9 @@ def test_the_digest_shows_what_the_drift_checks_repaired(services: Services, sla
     send_pending(services)
     before = len(texts(slack))
     assert send_digests(services, now=day + timedelta(hours=9)) == 1
-    [digest] = _posted(services, slack)[before:]
+    [digest] = posted(services, slack)[before:]
     assert ("Drift checks: 1 field added, 200,000 rows back-filled, 3 rows marked deleted, 1 row read again, "
             "12 formula values changed.") in digest.splitlines()
     # A day without repairs says nothing of them.
     assert send_digests(services, now=day + timedelta(days=1, hours=9)) == 1
-    assert "Drift checks" not in _posted(services, slack)[-1]
+    assert "Drift checks" not in posted(services, slack)[-1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -12,43 +11,26 @@ from bot.runtime import Services
 from bot.slack_standin import SlackWebApiStandIn
 from storage.alert_models import AlertOutbox
 from storage.models import SyncRun
-from tests.support.alerting import ALERTS, T0, alerting_services, finish_run, start_workspace, texts
+from tests.support.alerting import posted
+from tests.support.alerting import services, sqlite_services  # noqa: F401  (fixtures)
+from tests.support.alerting import ALERTS, T0, finish_run, texts
 from tests.support.harness import ADMIN, RunningBot
 
 MIN = timedelta(minutes=5)
-
-
-@pytest.fixture
-def services(slack: SlackWebApiStandIn, database_url: str) -> Iterator[Services]:
-    with alerting_services(slack, database_url) as running:
-        start_workspace(running)
-        yield running
-
-
-@pytest.fixture
-def sqlite_services(slack: SlackWebApiStandIn, sqlite_url: str) -> Iterator[Services]:
-    with alerting_services(slack, sqlite_url) as running:
-        start_workspace(running)
-        yield running
-
-
-def _posted(services: Services, slack: SlackWebApiStandIn) -> list[str]:
-    send_pending(services)
-    return texts(slack)
 
 
 def test_failure_is_told_once_a_new_kind_again_and_the_recovery_with_what_was_caught_up(
     services: Services, slack: SlackWebApiStandIn
 ) -> None:
     finish_run(services, status="succeeded", started=T0, seconds=600, objects={"Lead": (120, 0, 0), "Contact": (80, 0, 0)})
-    [initial] = _posted(services, slack)
+    [initial] = posted(services, slack)
     assert initial.startswith(":tada: *The first load is done*, in 10 min: 200 records.")
     assert "• Contact: 80 records\n• Lead: 120 records" in initial
 
     for n in range(3):
         finish_run(services, status="failed", started=T0 + (n + 1) * MIN, failure_kind="unavailable",
                    error="Salesforce answered with a server error (HTTP 503). Try again later.")
-    failure = _posted(services, slack)[1:]
+    failure = posted(services, slack)[1:]
     assert len(failure) == 1
     assert failure[0].splitlines()[:3] == [
         ":red_circle: *The Salesforce sync is failing:* Salesforce can't be reached.",
@@ -63,7 +45,7 @@ def test_failure_is_told_once_a_new_kind_again_and_the_recovery_with_what_was_ca
                error="The stored Salesforce credentials no longer work: the password expired.")
     finish_run(services, status="failed", started=T0 + 5 * MIN, failure_kind="login",
                error="The stored Salesforce credentials no longer work: the password expired.")
-    changed = _posted(services, slack)[2:]
+    changed = posted(services, slack)[2:]
     assert len(changed) == 1
     assert changed[0].startswith(
         ":red_circle: *The Salesforce sync is still failing, now for another reason:* "
@@ -76,7 +58,7 @@ def test_failure_is_told_once_a_new_kind_again_and_the_recovery_with_what_was_ca
     finish_run(services, status="succeeded", started=T0 + 6 * MIN, seconds=30,
                objects={"Lead": (3, 4, 1), "Account": (0, 0, 0)})
     finish_run(services, status="succeeded", started=T0 + 7 * MIN)
-    recovered = _posted(services, slack)[3:]
+    recovered = posted(services, slack)[3:]
     assert recovered == [
         ":large_green_circle: *The Salesforce sync recovered* after 25 min 30 s of failures.\n"
         "Caught up in this cycle: Lead 8."
@@ -108,7 +90,7 @@ def test_what_to_do_depends_on_the_failure(sqlite_services: Services, slack: Sla
                error="Salesforce refused the request (INVALID_FIELD): No such column 'Score__c' on entity 'Lead'.")
     finish_run(services, status="failed", started=T0 + MIN, failure_kind="quota", api_used=12_100, api_max=15_000,
                error="syncbot stopped at 80% of the org's daily API requests.")
-    refused, quota = _posted(services, slack)
+    refused, quota = posted(services, slack)
     assert "No sync has succeeded yet." in refused
     assert "*What to do:* Fix the field `Lead.Score__c` in Salesforce, or hide it from the sync user with " \
            "field-level security" in refused
@@ -126,7 +108,7 @@ def test_record_errors_make_one_summary_per_cycle(sqlite_services: Services, sla
     ]
     finish_run(services, status="succeeded", started=T0 + MIN, record_errors=errors)
     finish_run(services, status="succeeded", started=T0 + 2 * MIN)
-    summary = _posted(services, slack)[1:]
+    summary = posted(services, slack)[1:]
     assert len(summary) == 1
     assert summary[0].splitlines() == [
         ":warning: *8 records couldn't be synced* in the cycle of <!date^1793606700^{date_short_pretty} {time}"
@@ -143,7 +125,7 @@ def test_interrupted_runs_change_nothing_and_a_broken_rule_never_breaks_the_run(
 ) -> None:
     services = sqlite_services
     finish_run(services, status="interrupted", started=T0)
-    assert _posted(services, slack) == []
+    assert posted(services, slack) == []
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug in a rule")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,22 +15,9 @@ from bot.slack_standin import SlackWebApiStandIn
 from storage import alerts
 from storage.alert_models import AlertOutbox
 from storage.types import utcnow
+from tests.support.alerting import services, sqlite_services  # noqa: F401  (fixtures)
 from tests.support.alerting import ALERTS, TEAM, alerting_services, start_workspace, texts
 from tests.support.harness import ADMIN
-
-
-@pytest.fixture
-def services(slack: SlackWebApiStandIn, database_url: str) -> Iterator[Services]:
-    with alerting_services(slack, database_url) as running:
-        start_workspace(running)
-        yield running
-
-
-@pytest.fixture
-def sqlite_services(slack: SlackWebApiStandIn, sqlite_url: str) -> Iterator[Services]:
-    with alerting_services(slack, sqlite_url) as running:
-        start_workspace(running)
-        yield running
 
 
 def _pause_and_resume(services: Services, times: int, team_id: str = TEAM) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from storage import workspaces
-from storage.models import SyncError, SyncRun
+from storage.models import SyncRun
 from tests.support.harness import MEMBER, RunningBot
 
 T0 = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)

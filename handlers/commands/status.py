@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from bot import status as sync_status
 from bot.messages import MSG

@@ -6,6 +6,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from bot.alerts import rules
 from bot.config import Settings
 from bot.runtime import Services, build_services
@@ -92,3 +94,27 @@ def finish_run(
 def texts(slack: SlackWebApiStandIn, channel: str = ALERTS) -> list[str]:
     """The texts of the messages a channel shows, oldest first."""
     return [message["text"] for message in slack.messages(channel)]
+
+
+def posted(services: Services, slack: SlackWebApiStandIn, channel: str = ALERTS) -> list[str]:
+    """Run the sender once, then what the channel shows."""
+    from bot.alerts.sender import send_pending
+
+    send_pending(services)
+    return texts(slack, channel)
+
+
+@pytest.fixture
+def services(slack: SlackWebApiStandIn, database_url: str) -> Iterator[Services]:
+    """Alerting services on each database, with a started workspace (import it to use it)."""
+    with alerting_services(slack, database_url) as running:
+        start_workspace(running)
+        yield running
+
+
+@pytest.fixture
+def sqlite_services(slack: SlackWebApiStandIn, sqlite_url: str) -> Iterator[Services]:
+    """The same on SQLite only."""
+    with alerting_services(slack, sqlite_url) as running:
+        start_workspace(running)
+        yield running
