@@ -101,3 +101,13 @@ def _update_field(session: Session, team_id: str, object_name: str, field_name: 
 def count(session: Session, team_id: str) -> int:
     """How many fields are described for a workspace."""
     return session.scalar(select(func.count()).select_from(ObjectField).where(ObjectField.team_id == team_id)) or 0
+
+
+def backfilled(session: Session, team_id: str, object_name: str, field_names: Sequence[str]) -> None:
+    """The back-fill of these fields' columns has committed: nothing waits any more."""
+    session.execute(
+        update(ObjectField)
+        .where(ObjectField.team_id == team_id, ObjectField.object_name == object_name,
+               ObjectField.field_name.in_(list(field_names)))
+        .values(backfill_pending=False)
+    )

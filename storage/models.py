@@ -127,6 +127,9 @@ class ObjectField(Base):
     column_name: Mapped[str] = mapped_column(String(63))
     # A formula field (changes without a new SystemModstamp); None until a describe says.
     calculated: Mapped[bool | None] = mapped_column(Boolean)
+    # A column added after start whose existing rows still wait for their values; set with
+    # the column, cleared once the back-fill committed, so a crash in between resumes it.
+    backfill_pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
         Index("ix_object_fields_team_object", "team_id", "object_name"),

@@ -70,6 +70,9 @@ class DriftChecks:
             last = obj.checked_at or obj.described_at
             if self.full or last is None or now - last >= DESCRIBE_EVERY:
                 self._guarded(obj.object_name, partial(self._describe, obj, conditional=not self.full))
+            elif any(row.backfill_pending for row in self._fields(obj)):
+                # A back-fill a stopped process left unfinished goes on, whatever the schedule.
+                self._guarded(obj.object_name, partial(self._backfill, obj))
 
     def after_refusal(self, plan: ObjectPlan) -> ObjectPlan | None:
         """Salesforce refused a field of ``plan``: describe the object now and return the
@@ -129,14 +132,19 @@ class DriftChecks:
     def _describe(self, obj: SyncedObject, *, conditional: bool) -> None:
         if not conditional:
             obj.metadata_modified = None
-        changes = redescribe(self.ctx.services.db.session, self.connection, self.ctx.team_id, self.ctx.run_id, obj)
-        if changes is None or not changes.backfill:
+        redescribe(self.ctx.services.db.session, self.connection, self.ctx.team_id, self.ctx.run_id, obj)
+        self._backfill(obj)
+
+    def _backfill(self, obj: SyncedObject) -> None:
+        """Fill the columns still waiting for their values (new ones, or a stopped process's)."""
+        fields = [row for row in self._fields(obj) if row.backfill_pending and row.synced]
+        if not fields:
             return
-        fields = [row for row in self._fields(obj) if row.field_name in changes.backfill]
         sync = ObjectSync(self.ctx, self._plan(obj))
         filled = refresh_columns(sync, fields, large=self._large(sync.plan))
         with self.ctx.services.db.session() as session:
             drift.add_counts(session, self.ctx.run_id, rows_backfilled=filled)
+            catalog.backfilled(session, self.ctx.team_id, obj.object_name, [row.field_name for row in fields])
 
     def _reconcile_due(self) -> Due:
         if self.full:

@@ -88,6 +88,7 @@ def apply(session: Session, team_id: str, run_id: int, obj: SyncedObject, info: 
         session.add(row)
         if row.synced:
             mirror.add_column(session, obj.table_name, row)
+            row.backfill_pending = True
             changes.added.append(name)
             changes.backfill.append(name)
             report(name, MSG.drift_field_added.format(field=f"{obj.object_name}.{name}", column=row.column_name))
@@ -104,6 +105,7 @@ def apply(session: Session, team_id: str, run_id: int, obj: SyncedObject, info: 
         if row.unsyncable_reason == MSG.drift_field_gone:
             if now_seen.type == row.sf_type and now_seen.unsyncable_reason is None:
                 row.unsyncable_reason = None
+                row.backfill_pending = True
                 changes.backfill.append(name)
                 report(name, MSG.drift_field_back.format(field=where, column=row.column_name))
             continue
