@@ -273,3 +273,40 @@ def test_a_back_fill_cut_short_goes_on_in_the_next_cycle(sf_bot: RunningBot, sal
     assert cycle(sf_bot).status == "succeeded"
     assert sum(1 for lead in local_rows(sf_bot, "Lead").values() if lead["segment__c"]) == 7
     assert differences(sf_bot, org, "Lead") == []
+
+
+def test_a_field_hidden_before_sync_fields_stays_out_after_a_describe(sf_bot: RunningBot,
+                                                                      salesforce: SalesforceSimulator) -> None:
+    sf_bot.submit_credentials()
+    assert sf_bot.reply("hide Lead.Description").startswith("`Lead.Description` is now hidden")
+    assert sf_bot.reply("sync-fields yes").startswith("Created ")
+    assert sf_bot.reply("confirm-credentials yes").startswith("This workspace is now bound")
+    assert sf_bot.reply("start yes").startswith("The sync is started.")
+    assert cycle(sf_bot).status == "succeeded"
+    salesforce.org.add_custom_field("Lead", "Channel", "string", length=20)
+    _make_due(sf_bot, hours=2)
+    assert cycle(sf_bot).status == "succeeded"
+    columns = set(next(iter(local_rows(sf_bot, "Lead").values())))
+    # The admin's choice holds: the new field came in, the hidden one did not.
+    assert "channel__c" in columns and "description" not in columns
+
+
+def test_a_large_table_is_back_filled_with_bulk(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator,
+                                                database_url: str, secret_key: str) -> None:
+    org = salesforce.org
+    org.generate("Lead", 200)
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url, secret_key=secret_key,
+                       extra={"SYNCBOT_BULK_THRESHOLD": "100"})
+    with running_bot(env, slack=slack, salesforce=salesforce) as bot:
+        start_sync(bot)
+        assert cycle(bot).status == "succeeded"
+        org.add_custom_field("Lead", "Wave", "string", length=20)
+        for record_id in org.ids("Lead")[:150]:
+            org.update("Lead", record_id, {"Wave__c": "Spring"}, touch=False)
+        _make_due(bot, hours=2)
+        salesforce.request_log.clear()
+        assert cycle(bot).status == "succeeded"
+        jobs = salesforce.request_log.entries(lambda e: e.method == "POST" and e.path.endswith("/jobs/query"))
+        assert jobs, "the back-fill of a table past the threshold reads with Bulk"
+        assert sum(1 for lead in local_rows(bot, "Lead").values() if lead["wave__c"] == "Spring") == 150
+        assert differences(bot, org, "Lead") == []
