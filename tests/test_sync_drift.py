@@ -310,3 +310,24 @@ def test_a_large_table_is_back_filled_with_bulk(slack: SlackWebApiStandIn, sales
         assert jobs, "the back-fill of a table past the threshold reads with Bulk"
         assert sum(1 for lead in local_rows(bot, "Lead").values() if lead["wave__c"] == "Spring") == 150
         assert differences(bot, org, "Lead") == []
+
+
+def test_a_large_table_is_reconciled_with_bulk(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator,
+                                               database_url: str, secret_key: str) -> None:
+    org = salesforce.org
+    org.generate("Lead", 200)
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url, secret_key=secret_key,
+                       extra={"SYNCBOT_BULK_THRESHOLD": "100"})
+    with running_bot(env, slack=slack, salesforce=salesforce) as bot:
+        start_sync(bot)
+        assert cycle(bot).status == "succeeded"
+        gone = org.ids("Lead")[3]
+        org.hard_delete("Lead", gone)
+        _make_due(bot, hours=25)
+        salesforce.request_log.clear()
+        assert cycle(bot).status == "succeeded"
+        jobs = salesforce.request_log.entries(lambda e: e.method == "POST" and e.path.endswith("/jobs/query"))
+        assert jobs, "the Id read of a table past the threshold uses Bulk"
+        assert local_rows(bot, "Lead")[gone]["isdeleted"] is True
+        run, _ = latest_run(bot)
+        assert run.rows_purged >= 1 and run.reconciled == "schedule"
