@@ -4,10 +4,12 @@ formula values, a long pause, and `/sync verify`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from bot.simulator import SalesforceSimulator
@@ -291,43 +293,42 @@ def test_a_field_hidden_before_sync_fields_stays_out_after_a_describe(sf_bot: Ru
     assert "channel__c" in columns and "description" not in columns
 
 
-def test_a_large_table_is_back_filled_with_bulk(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator,
-                                                database_url: str, secret_key: str) -> None:
-    org = salesforce.org
-    org.generate("Lead", 200)
+@pytest.fixture
+def large_bot(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str,
+              secret_key: str) -> Iterator[RunningBot]:
+    """A started bot whose 200-odd Leads are past the Bulk threshold, after its first load."""
+    salesforce.org.generate("Lead", 200)
     env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url, secret_key=secret_key,
                        extra={"SYNCBOT_BULK_THRESHOLD": "100"})
     with running_bot(env, slack=slack, salesforce=salesforce) as bot:
         start_sync(bot)
         assert cycle(bot).status == "succeeded"
-        org.add_custom_field("Lead", "Wave", "string", length=20)
-        for record_id in org.ids("Lead")[:150]:
-            org.update("Lead", record_id, {"Wave__c": "Spring"}, touch=False)
-        _make_due(bot, hours=2)
-        salesforce.request_log.clear()
-        assert cycle(bot).status == "succeeded"
-        jobs = salesforce.request_log.entries(lambda e: e.method == "POST" and e.path.endswith("/jobs/query"))
-        assert jobs, "the back-fill of a table past the threshold reads with Bulk"
-        assert sum(1 for lead in local_rows(bot, "Lead").values() if lead["wave__c"] == "Spring") == 150
-        assert differences(bot, org, "Lead") == []
+        yield bot
 
 
-def test_a_large_table_is_reconciled_with_bulk(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator,
-                                               database_url: str, secret_key: str) -> None:
-    org = salesforce.org
-    org.generate("Lead", 200)
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url, secret_key=secret_key,
-                       extra={"SYNCBOT_BULK_THRESHOLD": "100"})
-    with running_bot(env, slack=slack, salesforce=salesforce) as bot:
-        start_sync(bot)
-        assert cycle(bot).status == "succeeded"
-        gone = org.ids("Lead")[3]
-        org.hard_delete("Lead", gone)
-        _make_due(bot, hours=25)
-        salesforce.request_log.clear()
-        assert cycle(bot).status == "succeeded"
-        jobs = salesforce.request_log.entries(lambda e: e.method == "POST" and e.path.endswith("/jobs/query"))
-        assert jobs, "the Id read of a table past the threshold uses Bulk"
-        assert local_rows(bot, "Lead")[gone]["isdeleted"] is True
-        run, _ = latest_run(bot)
-        assert run.rows_purged >= 1 and run.reconciled == "schedule"
+def test_a_large_table_is_back_filled_with_bulk(large_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
+    org, bot = salesforce.org, large_bot
+    org.add_custom_field("Lead", "Wave", "string", length=20)
+    for record_id in org.ids("Lead")[:150]:
+        org.update("Lead", record_id, {"Wave__c": "Spring"}, touch=False)
+    _make_due(bot, hours=2)
+    salesforce.request_log.clear()
+    assert cycle(bot).status == "succeeded"
+    jobs = salesforce.request_log.entries(lambda e: e.method == "POST" and e.path.endswith("/jobs/query"))
+    assert jobs, "the back-fill of a table past the threshold reads with Bulk"
+    assert sum(1 for lead in local_rows(bot, "Lead").values() if lead["wave__c"] == "Spring") == 150
+    assert differences(bot, org, "Lead") == []
+
+
+def test_a_large_table_is_reconciled_with_bulk(large_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
+    org, bot = salesforce.org, large_bot
+    gone = org.ids("Lead")[3]
+    org.hard_delete("Lead", gone)
+    _make_due(bot, hours=25)
+    salesforce.request_log.clear()
+    assert cycle(bot).status == "succeeded"
+    jobs = salesforce.request_log.entries(lambda e: e.method == "POST" and e.path.endswith("/jobs/query"))
+    assert jobs, "the Id read of a table past the threshold uses Bulk"
+    assert local_rows(bot, "Lead")[gone]["isdeleted"] is True
+    run, _ = latest_run(bot)
+    assert run.rows_purged >= 1 and run.reconciled == "schedule"
