@@ -6,11 +6,12 @@ hidden, and the local column each field maps to.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from storage.mirror import existing_tables
 from storage.models import ObjectField, SyncedObject
 
 
@@ -66,6 +67,16 @@ def objects(session: Session, team_id: str) -> list[SyncedObject]:
             select(SyncedObject).where(SyncedObject.team_id == team_id).order_by(SyncedObject.object_name)
         )
     )
+
+
+def synced_objects(session: Session, team_id: str, configured: Iterable[str]) -> list[SyncedObject]:
+    """The objects a cycle reads: visible to the sync user, still named in ``configured``
+    (``SYNCBOT_OBJECTS``), and with a mirror table. Objects dropped from the setting keep
+    their tables as they are (`/sync fields` says so)."""
+    names = {name.lower() for name in configured}
+    tables = set(existing_tables(session.connection()))
+    return [obj for obj in objects(session, team_id)
+            if obj.available and obj.object_name.lower() in names and obj.table_name in tables]
 
 
 def fields(session: Session, team_id: str, object_name: str | None = None) -> list[ObjectField]:

@@ -171,6 +171,13 @@ def _number(value: Any) -> float:
     return float(value)
 
 
+def parse_stamp(text: str) -> datetime:
+    """A stamp in any form Salesforce or the converter gives (``…Z``, ``…+0000``, SQLite's
+    naive UTC text) as an aware UTC datetime."""
+    moment = datetime.fromisoformat(str(text).replace("+0000", "+00:00").replace("Z", "+00:00"))
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
 def _utc_iso(value: str) -> str:
     """Any ISO date-time with a zone as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (the slow path)."""
     match = _DATETIME.fullmatch(value)

@@ -33,7 +33,7 @@ from bot.sync.drift_checks import DriftChecks
 from bot.sync.failures import FailureKind, kind_of
 from bot.sync.object_sync import ObjectContext, ObjectSync
 from bot.sync.plan import ObjectPlan, read_from
-from storage import catalog, cursors, mirror, runs, schedule
+from storage import catalog, cursors, runs, schedule
 from storage.locks import AdvisoryLocks, object_lock, workspace_lock
 from storage.models import ObjectCursor, SyncError
 from storage.types import utcnow
@@ -117,12 +117,8 @@ class _Cycle:
         reader = RecordReader(connection)
         ctx = ObjectContext(services=self.services, team_id=self.team_id, run_id=self.run_id, reader=reader,
                             usage=connection.usage, stop=self.stop, quota_percent=self.services.settings.api_quota)
-        configured = {name.lower() for name in self.services.settings.objects}
         with self.services.db.session(write=False) as session:
-            tables = set(mirror.existing_tables(session.connection()))
-            # Objects dropped from SYNCBOT_OBJECTS keep their tables as they are (`/sync fields` says so).
-            synced = [obj for obj in catalog.objects(session, self.team_id)
-                      if obj.available and obj.object_name.lower() in configured and obj.table_name in tables]
+            synced = catalog.synced_objects(session, self.team_id, self.services.settings.objects)
             known = cursors.all_of(session, self.team_id)
             last = runs.last_finished(session, self.team_id)
         self._check_quota(reader, ctx, last.api_used if last else None, last.api_max if last else None)

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from bot.errors import BulkJobGone, Interrupted, QuotaReached
@@ -20,7 +20,7 @@ from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.reading import QueryPage, RecordReader
 from bot.salesforce.usage import ApiUsage
-from bot.sync.convert import ConversionError, Dialect, RowConverter, is_text, write_order
+from bot.sync.convert import ConversionError, Dialect, RowConverter, is_text, parse_stamp, write_order
 from bot.sync.pages import prefetched
 from bot.sync.plan import ObjectPlan, read_from
 from storage import cursors, runs
@@ -137,7 +137,7 @@ class ObjectSync:
             def advance(session: Any, last: dict[str, Any] | None = last) -> None:
                 if last is not None:
                     cursors.advance(session, self.ctx.team_id, self.plan.object_name,
-                                    modstamp=_parse_stamp(last[self.plan.stamp_field]), last_id=str(last["Id"]))
+                                    modstamp=parse_stamp(last[self.plan.stamp_field]), last_id=str(last["Id"]))
 
             self._write_batches(records, converter, after=advance)
             if page.next_url is None:
@@ -269,7 +269,7 @@ class ObjectSync:
             # that page again, and its rows already written count as unchanged.
             cursors.bulk_page_written(session, self.ctx.team_id, self.plan.object_name,
                                       next_locator=raw.next_locator,
-                                      max_modstamp=_parse_stamp(max(newest)) if newest else None,
+                                      max_modstamp=parse_stamp(max(newest)) if newest else None,
                                       rows=raw.page_rows, total=total)
             newest.clear()
 
@@ -343,12 +343,6 @@ class _RawBatch:
     page_end: bool = False
     next_locator: str | None = None
     page_rows: int = 0
-
-
-def _parse_stamp(text: str) -> datetime:
-    """A stamp in any form the converter or Salesforce gives, as aware UTC."""
-    moment = datetime.fromisoformat(str(text).replace("+0000", "+00:00"))
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _log_batch(object_name: str, result: WriteResult, errors: int) -> None:

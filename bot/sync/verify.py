@@ -9,7 +9,7 @@ drift check forced (``bot.sync.drift_checks``), under the workspace's lock like 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from bot.errors import AlreadyDone, SalesforceError
 from bot.messages import MSG
@@ -19,8 +19,9 @@ from bot.setup import progress
 from bot.setup.credentials import connect
 from bot.setup.progress import Step
 from bot.sync import plan as plans
+from bot.sync.convert import parse_stamp
 from bot.sync.cycle import run_cycle
-from storage import catalog, drift, mirror
+from storage import catalog, drift
 from storage.models import SyncedObject, SyncRun
 
 
@@ -99,21 +100,15 @@ def fix(services: Services, team_id: str) -> SyncRun:
 
 
 def _synced(services: Services, team_id: str) -> list[SyncedObject]:
-    configured = {name.lower() for name in services.settings.objects}
     with services.db.session(write=False) as session:
-        tables = set(mirror.existing_tables(session.connection()))
-        objects = [obj for obj in catalog.objects(session, team_id)
-                   if obj.available and obj.object_name.lower() in configured and obj.table_name in tables]
+        objects = catalog.synced_objects(session, team_id, services.settings.objects)
         for obj in objects:
             session.expunge(obj)
         return objects
 
 
 def _parse(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    moment = datetime.fromisoformat(value.replace("+0000", "+00:00").replace("Z", "+00:00"))
-    return moment.astimezone(timezone.utc)
+    return parse_stamp(value) if isinstance(value, str) else None
 
 
 def _millis(moment: datetime | None) -> datetime | None:
