@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -31,19 +33,41 @@ EVENTS_PATH = "/slack/events"
 # a few hundred KB once form-encoded). 1 MiB leaves room for all of that, while a flood of
 # huge bodies can neither fill memory nor keep workers busy verifying signatures.
 MAX_BODY_BYTES = 1024 * 1024
+# Slack's rule: a signature older than five minutes is refused (replays).
+SIGNATURE_MAX_AGE = 5 * 60
+# An unsigned body Bolt may still see: Slack's SSL check (``ssl_check=1&token=…``).
+_SSL_CHECK_BYTES = 512
 
 
 class _SlackEvents(SlackRequestHandler):
-    """Bolt's WSGI handler, minus one parsing slip.
+    """Bolt's WSGI handler, with the signature checked first and one parsing slip fixed.
 
-    Bolt takes any form body containing the word "payload" for an interaction and,
+    Bolt parses a body before its middleware checks the signature (and a body holding
+    ``payload`` twice): an unsigned request could make the process parse whatever it
+    sends, nested JSON deep enough to raise ``RecursionError`` included. Here the
+    signature is checked on the raw bytes before anything is parsed; Bolt checks it
+    again later, which costs one HMAC.
+
+    Bolt also takes any form body containing the word "payload" for an interaction and,
     finding no ``payload`` field, parses it as empty: a slash command from a channel
     named #payloads, or ``/sync fields payload``, would go unanswered. Such a body is
     parsed here as the plain form it is; the raw body (and so the signature) is untouched.
     """
 
+    def __init__(self, app: App, *, path: str, signing_secret: str | None) -> None:
+        super().__init__(app, path=path)
+        self._secret = signing_secret.encode() if signing_secret else None
+
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        raw_body = _raw_body(request)
+        headers = request.get_headers()
+        if self._secret is not None and not self._signed(raw_body, headers):
+            return BoltResponse(status=401, body={"error": "invalid request"})
+        try:
+            body = raw_body.decode("utf-8")
+        except UnicodeDecodeError:
+            return BoltResponse(status=400, body={"error": "invalid request"})
+        bolt_request = BoltRequest(body=body, query=request.query_string, headers=headers)
         raw = bolt_request.raw_body
         if not bolt_request.body and raw and not raw.startswith("{") and "payload" in raw:
             form = dict(parse_qsl(raw, keep_blank_values=True))
@@ -52,11 +76,45 @@ class _SlackEvents(SlackRequestHandler):
                 bolt_request.context = build_context(BoltContext({}), form)
         return self.app.dispatch(bolt_request)
 
+    def _signed(self, body: bytes, headers: dict[str, Any]) -> bool:
+        if self._secret is None:
+            return False
+        timestamp = _first(headers.get("x-slack-request-timestamp"))
+        signature = _first(headers.get("x-slack-signature"))
+        if _valid_signature(self._secret, body, timestamp, signature):
+            return True
+        # Slack's SSL check is the one unsigned request Bolt answers (with a bare 200);
+        # it is a short form, so parsing it costs nothing whatever it holds.
+        return len(body) <= _SSL_CHECK_BYTES and b"ssl_check=1" in body
+
+
+def _raw_body(request: WsgiHttpRequest) -> bytes:
+    """The request's body as sent (the server bounds it to ``MAX_BODY_BYTES``)."""
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    return bytes(stream.read(_declared_length(request.environ)))
+
+
+def _valid_signature(secret: bytes, body: bytes, timestamp: str, signature: str) -> bool:
+    """Slack's v0 signature: HMAC-SHA256 of ``v0:{timestamp}:{body}``, at most five minutes old."""
+    if not timestamp.isascii() or not timestamp.isdigit() or abs(time.time() - int(timestamp)) > SIGNATURE_MAX_AGE:
+        return False
+    expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+
+
+def _first(values: Any) -> str:
+    """The first value of a header as Bolt's request helpers hold them (a list or a string)."""
+    if isinstance(values, (list, tuple)):
+        return str(values[0]) if values else ""
+    return str(values or "")
+
 
 def create_wsgi_app(bolt_app: App, services: Services) -> WsgiApp:
     """Route ``POST /slack/events`` to Bolt (which verifies signatures), ``GET /healthz``
     and ``GET /metrics`` to their answers, and anything else to 404."""
-    slack = _SlackEvents(bolt_app, path=EVENTS_PATH)
+    slack = _SlackEvents(bolt_app, path=EVENTS_PATH, signing_secret=services.settings.slack_signing_secret)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

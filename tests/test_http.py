@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -177,3 +178,44 @@ def test_the_app_itself_refuses_a_long_body_without_reading_it(bot: RunningBot) 
     body = b"".join(app(environ, lambda status, headers, *rest: seen.append(status)))
     assert seen == ["413 Content Too Large"]
     assert body == b'{"ok": false, "error": "body_too_large"}'
+
+
+@pytest.mark.parametrize("signing", [Signing.UNSIGNED, Signing.BAD_SIGNATURE, Signing.STALE_TIMESTAMP])
+def test_an_unsigned_body_is_refused_before_anything_parses_it(
+    bot: RunningBot, signing: Signing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import slack_bolt.request.request as bolt_request
+
+    parsed: list[str] = []
+    real_parse = bolt_request.parse_body
+
+    def spying_parse(body: str, content_type: str | None) -> Any:
+        parsed.append(body[:40])
+        return real_parse(body, content_type)
+
+    monkeypatch.setattr(bolt_request, "parse_body", spying_parse)
+    # Deep enough to raise RecursionError in any JSON parser that sees it.
+    deep = b"payload=" + b"%5B" * 200_000
+    response = bot.sender.post(deep, "application/x-www-form-urlencoded", signing=signing)
+    assert response.status_code == 401
+    assert "Traceback" not in response.text
+    assert parsed == []
+    # Signed requests are still parsed and answered.
+    assert bot.sender.slash_command("help").status_code == 200
+    assert parsed
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Slack-Request-Timestamp": "not-a-number", "X-Slack-Signature": "v0=00"},
+    {"X-Slack-Request-Timestamp": "-5", "X-Slack-Signature": "v0=\u00fc"},
+    {"X-Slack-Signature": "v0=00"},
+])
+def test_malformed_signature_headers_are_401_not_500(bot: RunningBot, headers: dict[str, str]) -> None:
+    response = requests.post(f"{bot.url}/slack/events", data=b"command=%2Fsync&text=help",
+                             headers={"Content-Type": "application/x-www-form-urlencoded", **headers}, timeout=10)
+    assert response.status_code == 401
+
+
+def test_a_signed_body_that_is_not_utf8_is_400(bot: RunningBot) -> None:
+    response = bot.sender.post(b"command=%2Fsync&text=\xff\xfe", "application/x-www-form-urlencoded")
+    assert response.status_code == 400
