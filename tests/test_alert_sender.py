@@ -79,6 +79,26 @@ def test_a_post_whose_answer_is_lost_is_found_not_posted_again(
     assert [row.ts for row in _rows(services)] == [m["ts"] for m in slack.messages(ALERTS)]
 
 
+def test_another_apps_message_with_the_alerts_key_does_not_suppress_it(
+    services: Services, slack: SlackWebApiStandIn
+) -> None:
+    _pause_and_resume(services, 1)
+    # The post fails with a 500 before Slack did anything: the alert is in doubt, not posted.
+    slack.server_error("chat.postMessage", 500, processed=False)
+    now = utcnow()
+    send_pending(services, now=now)
+    first = _rows(services)[0]
+    assert first.status == "pending" and first.posting_since is not None and texts(slack) == []
+
+    # Another app in the channel posts a message carrying the same metadata.
+    slack.post_as_another_app(ALERTS, "nothing to see here", metadata={
+        "event_type": "syncbot_alert", "event_payload": {"key": first.key}})
+
+    assert send_pending(services, now=now + timedelta(minutes=1)) == 2
+    assert texts(slack) == ["nothing to see here", PAUSED, RESUMED]
+    assert {row.status for row in _rows(services)} == {"sent"}
+
+
 def test_a_restart_between_posting_and_recording_doubles_nothing(
     services: Services, slack: SlackWebApiStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:

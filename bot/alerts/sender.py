@@ -25,7 +25,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -193,6 +195,7 @@ def _find_posted(reader: WebClient, claim: Claim) -> str | None:
     if claim.in_doubt_since is None:
         return None  # never posted, so nothing to look for
     oldest = f"{(claim.in_doubt_since - CLOCK_SLACK).timestamp():.6f}"
+    me = _BotIdentity.of(reader)
     cursor: str | None = None
     for _ in range(HISTORY_PAGES):
         if claim.thread_ts:
@@ -206,12 +209,33 @@ def _find_posted(reader: WebClient, claim: Claim) -> str | None:
             )
         for message in page.get("messages") or []:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("key") == claim.key:
+            # Only this bot's own post counts: any other app in the channel could copy
+            # the metadata and so suppress the alert.
+            if payload.get("key") == claim.key and me.posted(message):
                 return str(message["ts"])
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
         if not cursor:
             return None
     return None
+
+
+@dataclass(frozen=True)
+class _BotIdentity:
+    """Who this bot is in Slack, as ``auth.test`` says: the ids its own messages carry."""
+
+    bot_id: str | None
+    user_id: str | None
+
+    @classmethod
+    def of(cls, reader: WebClient) -> "_BotIdentity":
+        answer = reader.auth_test()
+        return cls(bot_id=answer.get("bot_id") or None, user_id=answer.get("user_id") or None)
+
+    def posted(self, message: dict[str, Any]) -> bool:
+        """Whether ``message`` was posted by this bot."""
+        if self.bot_id is not None:
+            return message.get("bot_id") == self.bot_id
+        return self.user_id is not None and message.get("user") == self.user_id
 
 
 def _is_direct_message(channel: str) -> bool:

@@ -71,6 +71,13 @@ class ConversationAnswers:
         with self._lock:
             return [dict(message) for message in self._messages.get(channel_id, [])]
 
+    def add_foreign(self, channel_id: str, message: dict[str, Any]) -> str:
+        """Post ``message`` as someone other than this bot (a person, another app); returns its ts."""
+        ts = self._ids.message_ts()
+        with self._lock:
+            self._messages.setdefault(channel_id, []).append({"type": "message", **message, "ts": ts})
+        return ts
+
     def delete(self, channel_id: str, ts: str) -> bool:
         """Delete one message (as a person deleting it in Slack would); False if there is none."""
         with self._lock:

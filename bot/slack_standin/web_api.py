@@ -210,6 +210,14 @@ class SlackWebApiStandIn:
         """
         return self._answers.conversations.messages(channel_id)
 
+    def post_as_another_app(self, channel_id: str, text: str, *, metadata: dict[str, Any] | None = None,
+                            bot_id: str = "B0OTHER", app_id: str = "A0OTHER") -> str:
+        """A message posted into a channel by another app installed in the workspace; returns its ts."""
+        message: dict[str, Any] = {"text": text, "user": "U0OTHERBOT", "bot_id": bot_id, "app_id": app_id}
+        if metadata is not None:
+            message["metadata"] = metadata
+        return self._answers.conversations.add_foreign(channel_id, message)
+
     def delete_message(self, channel_id: str, ts: str) -> None:
         """Delete a posted message, as someone in the channel would: ``chat.update`` of it then
         answers ``message_not_found``."""
