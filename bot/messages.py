@@ -22,6 +22,12 @@ class _Messages:
         "Restore the old key, or enter the credentials again with `/sync credentials`."
     )
 
+    lock_folder_unsafe: Final = (
+        "The lock folder {folder} beside the SQLite database {problem}: syncbot keeps its locks only "
+        "in a real folder owned by the user it runs as, that nobody else can write to. Remove it "
+        "(syncbot creates it again) or fix its owner and mode."
+    )
+
     # --- the credentials modal -------------------------------------------------------
     modal_title: Final = "Salesforce login"
     modal_submit: Final = "Verify & save"

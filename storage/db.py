@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -74,6 +76,7 @@ class Database:
 def _make_engine(url: str, *, echo: bool) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if url.startswith("sqlite"):
+        _create_owner_only(make_url(url).database or "")
         # Bolt runs listeners on worker threads; SQLite's own lock guards writes.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
@@ -83,6 +86,24 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _create_owner_only(database: str) -> None:
+    """Create a SQLite database file readable by its owner only (0600), before SQLite does.
+
+    The mirror holds people's data. SQLite gives the journal, WAL and shared-memory files
+    the mode of the database file, so they are owner-only too. A database that already
+    exists keeps the mode it has (its owner may have chosen to share it).
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        # SQLite will say the same in its own words when it opens the file; nothing is lost.
+        log.debug("could not create %s owner-only: %s", database, exc)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

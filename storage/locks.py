@@ -4,6 +4,11 @@ PostgreSQL: session-level advisory locks, held on one connection of their own fo
 whole cycle. A killed process's connection closes and its locks go with it, so there is
 no clock-based expiry to tune. SQLite (one machine): ``flock`` on small files beside the
 database, which the kernel likewise releases when a process dies.
+
+The lock files live in a folder ``<database>.locks`` that syncbot creates owner-only
+(0700, files 0600) and trusts only while it is a real folder (not a link) owned by the
+user syncbot runs as and writable by nobody else: otherwise a prepared folder could make
+syncbot create files elsewhere, or let another user hold a lock and stop every cycle.
 """
 
 from __future__ import annotations
@@ -11,13 +16,18 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import stat
 from pathlib import Path
-from typing import IO
 
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
+from bot.errors import StorageError
+from bot.messages import MSG
 from storage.db import Database
+
+# Lock files are opened without following a link, and closed by exec'd children.
+_LOCK_FILE_FLAGS = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def _keys(name: str) -> tuple[int, int]:
@@ -33,14 +43,13 @@ class AdvisoryLocks:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._connection: Connection | None = None
-        self._files: dict[str, IO[bytes]] = {}
+        self._files: dict[str, int] = {}
         self._held: set[str] = set()
         if db.dialect == "postgresql":
             # Autocommit: the locks live on the session, not in a transaction left open for hours.
             self._connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         else:
-            database = make_url(db.url).database or ""
-            self._folder = Path(f"{database}.locks") if database and database != ":memory:" else None
+            self._folder = lock_folder(db)
 
     def try_lock(self, name: str) -> bool:
         """Take the lock ``name`` if nobody holds it; True when this holder has it."""
@@ -66,7 +75,7 @@ class AdvisoryLocks:
         else:
             handle = self._files.pop(name, None)
             if handle is not None:
-                handle.close()  # closing the file releases its flock
+                os.close(handle)  # closing the file releases its flock
 
     def close(self) -> None:
         """Release every lock."""
@@ -85,17 +94,54 @@ class AdvisoryLocks:
     def _lock_file(self, name: str) -> bool:
         if self._folder is None:
             return True  # an in-memory database lives in one process; nothing to share
-        self._folder.mkdir(exist_ok=True)
+        prepare_lock_folder(self._folder)
         path = self._folder / (hashlib.sha256(name.encode()).hexdigest()[:24] + ".lock")
-        handle = open(path, "ab")
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            handle = os.open(path, _LOCK_FILE_FLAGS, 0o600)
+        except OSError as exc:
+            raise StorageError(MSG.lock_folder_unsafe.format(
+                folder=self._folder, problem=f"cannot hold the lock file {path.name} ({exc.strerror})")) from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.close()
+            os.close(handle)
             return False
-        os.utime(path)
+        os.utime(handle)  # when it was last taken, for a person looking at the folder
         self._files[name] = handle
         return True
+
+
+def lock_folder(db: Database) -> Path | None:
+    """Where a SQLite database's lock files live (None for an in-memory database or PostgreSQL)."""
+    if db.dialect != "sqlite":
+        return None
+    database = make_url(db.url).database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(f"{database}.locks")
+
+
+def prepare_lock_folder(folder: Path) -> None:
+    """Create ``folder`` owner-only, or check that the one there is safe to keep locks in;
+    raises :class:`StorageError` saying what is wrong."""
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StorageError(MSG.lock_folder_unsafe.format(folder=folder, problem=f"cannot be created ({exc.strerror})")) from None
+    seen = os.lstat(folder)
+    problem = None
+    if stat.S_ISLNK(seen.st_mode):
+        problem = "is a link"
+    elif not stat.S_ISDIR(seen.st_mode):
+        problem = "is not a folder"
+    elif seen.st_uid != os.geteuid():
+        problem = f"belongs to another user (uid {seen.st_uid})"
+    elif seen.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        problem = "can be written by other users"
+    if problem is not None:
+        raise StorageError(MSG.lock_folder_unsafe.format(folder=folder, problem=problem))
 
 
 def workspace_lock(team_id: str) -> str:
