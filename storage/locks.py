@@ -129,7 +129,8 @@ def prepare_lock_folder(folder: Path) -> None:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise StorageError(MSG.lock_folder_unsafe.format(folder=folder, problem=f"cannot be created ({exc.strerror})")) from None
+        problem = f"cannot be created ({exc.strerror})"
+        raise StorageError(MSG.lock_folder_unsafe.format(folder=folder, problem=problem)) from None
     seen = os.lstat(folder)
     problem = None
     if stat.S_ISLNK(seen.st_mode):
