@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.errors import BulkJobGone, Interrupted, QuotaReached
+from bot.errors import BulkJobFailed, BulkJobGone, Interrupted, QuotaReached
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.reading import QueryPage, RecordReader
@@ -192,22 +192,20 @@ class ObjectSync:
 
     def _bulk(self, job_id: str, locator: str | None, *, resumed: bool) -> None:
         name = self.plan.object_name
+        # Only Salesforce's word ends a job: gone (results are kept 7 days) or failed. Any
+        # other error met here (an outage, the quota guard, a shutdown) keeps it for the
+        # next cycle, which goes on from the locator instead of from the beginning.
         try:
             total = self._wait_for(job_id)
-        except BulkJobGone:
-            if not resumed:
-                raise
-            # Salesforce keeps results 7 days; past that, start again from the cursor.
-            log.info("%s: Bulk job %s is gone; starting a new one from the cursor", name, job_id)
+        except (BulkJobGone, BulkJobFailed) as exc:
             with self.ctx.services.db.session() as session:
                 cursors.bulk_dropped(session, self.ctx.team_id, name)
                 cursor = cursors.get(session, self.ctx.team_id, name)
+            if isinstance(exc, BulkJobFailed) or not resumed:
+                raise
+            log.info("%s: Bulk job %s is gone; starting a new one from the cursor", name, job_id)
             self._start_bulk(read_from(cursor.last_modstamp if cursor else None, self.ctx.services.settings.lookback))
             return
-        except Exception:
-            with self.ctx.services.db.session() as session:
-                cursors.bulk_dropped(session, self.ctx.team_id, name)
-            raise
         with self.ctx.services.db.session(write=False) as session:
             cursor = cursors.get(session, self.ctx.team_id, name)
             done_before = cursor.bulk_rows_done if cursor else 0

@@ -1,0 +1,135 @@
+"""Bulk API 2.0 jobs under real-world conditions, through real cycles against the
+simulator, on SQLite and PostgreSQL: a job read in chunks over time is no snapshot, a
+job whose columns no longer match the plan, a job whose status check fails, a crash
+between a job's last page and its end, and an error that concerns one object only."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+
+from bot.runtime import Services
+from bot.salesforce.gateway import SalesforceGateway
+from bot.simulator import Request, SalesforceSimulator
+from bot.slack_standin import SlackWebApiStandIn
+from bot.sync.cycle import run_cycle
+from storage import cursors
+from storage.models import ObjectCursor, SyncedObject
+from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
+from tests.support.sync import TEAM, cycle, differences, latest_run, local_rows, start_sync
+
+LEADS = 700  # with the demo's, about 850 Leads: three results pages of 300, three chunks of 300
+_POLL = re.compile(r"/jobs/query/750\w+$")
+
+
+@pytest.fixture
+def lead_bot(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str,
+        secret_key: str) -> Iterator[RunningBot]:
+    """A bot that reads Lead (and only Lead) with Bulk API 2.0, in pages of 300 rows."""
+    salesforce.org.generate("Lead", LEADS)
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url, secret_key=secret_key,
+                       extra={"SYNCBOT_BULK_THRESHOLD": "500", "SYNCBOT_BULK_PAGE_ROWS": "300"})
+    with running_bot(env, slack=slack, salesforce=salesforce) as running:
+        start_sync(running)
+        yield running
+
+
+def _lead_cursor(bot: RunningBot) -> ObjectCursor | None:
+    with bot.services.db.session(write=False) as session:
+        return cursors.get(session, TEAM, "Lead")
+
+
+def _jobs_created(salesforce: SalesforceSimulator) -> int:
+    return len(salesforce.request_log.entries(lambda e: e.method == "POST" and e.path.endswith("/jobs/query")))
+
+
+def _result_pages(salesforce: SalesforceSimulator) -> int:
+    return len(salesforce.request_log.entries(lambda e: e.path.endswith("/results")))
+
+
+def _interrupt_after_the_first_page(bot: RunningBot, salesforce: SalesforceSimulator) -> None:
+    """Run a cycle that is stopped (as by SIGTERM) once the Lead job's first page is written."""
+    stop = threading.Event()
+    pages: list[str] = []
+
+    def stop_after_the_first_page(request: Request) -> None:
+        if request.path.endswith("/results"):
+            pages.append(request.query_string)
+            # The third page is asked for once the first is written (the second was read ahead).
+            if len(pages) == 3:
+                stop.set()
+
+    hook = salesforce.add_request_hook(stop_after_the_first_page)
+    outcome = run_cycle(bot.services, TEAM, stop=stop, force=True)
+    salesforce.remove_request_hook(hook)
+    assert outcome is not None and outcome.status == "interrupted"
+    cursor = _lead_cursor(bot)
+    assert cursor is not None and cursor.bulk_job_id and cursor.bulk_locator
+
+
+def _make_describe_due(bot: RunningBot) -> None:
+    with bot.services.db.session() as session:
+        for obj in session.query(SyncedObject).all():
+            for name in ("described_at", "checked_at"):
+                if getattr(obj, name) is not None:
+                    setattr(obj, name, getattr(obj, name) - timedelta(hours=2))
+
+
+# ----- 8. one failed status check does not drop the job ---------------------------------
+
+def _quick_retries(bot: RunningBot) -> Services:
+    gateway = SalesforceGateway(salesforce_url=bot.services.settings.salesforce_url, retry_backoff=0.01)
+    return dataclasses.replace(bot.services, gateway=gateway)
+
+
+@pytest.mark.parametrize("fault", ["outage", "shutdown", "quota"])
+def test_a_failed_status_check_keeps_the_job_until_salesforce_says_it_is_gone(
+    lead_bot: RunningBot, salesforce: SalesforceSimulator, fault: str
+) -> None:
+    org = salesforce.org
+    stop = threading.Event()
+
+    def during_the_poll(request: Request) -> None:
+        if request.method == "GET" and _POLL.search(request.path):
+            if fault == "shutdown":
+                stop.set()
+            elif fault == "quota":
+                org.reset_api_usage(int(org.api_daily_max * 0.85))
+
+    if fault == "outage":
+        salesforce.fail_next_requests(5, status=503, scope="bulk_poll")  # the first try and every retry
+    hook = salesforce.add_request_hook(during_the_poll)
+    outcome = run_cycle(_quick_retries(lead_bot), TEAM, stop=stop, force=True)
+    salesforce.remove_request_hook(hook)
+    assert outcome is not None
+    assert (outcome.status, latest_run(lead_bot)[0].failure_kind) == {
+        "outage": ("failed", "unavailable"), "shutdown": ("interrupted", None), "quota": ("failed", "quota")}[fault]
+    cursor = _lead_cursor(lead_bot)
+    assert cursor is not None and cursor.bulk_job_id
+    salesforce.clear_faults()
+    org.reset_api_usage(100)
+    assert cycle(lead_bot).status == "succeeded"
+    assert _jobs_created(salesforce) == 1
+    assert differences(lead_bot, org, "Lead") == []
+
+
+def test_a_resumed_job_whose_status_check_fails_is_kept(lead_bot: RunningBot,
+                                                        salesforce: SalesforceSimulator) -> None:
+    _interrupt_after_the_first_page(lead_bot, salesforce)
+    salesforce.fail_next_requests(5, status=503, scope="bulk_poll")
+    outcome = run_cycle(_quick_retries(lead_bot), TEAM, force=True)
+    assert outcome is not None and outcome.status == "failed"
+    cursor = _lead_cursor(lead_bot)
+    assert cursor is not None and cursor.bulk_job_id and cursor.bulk_locator
+    pages = _result_pages(salesforce)
+    assert cycle(lead_bot).status == "succeeded"
+    assert _jobs_created(salesforce) == 1
+    assert _result_pages(salesforce) - pages <= 2  # the rest of the job, not all of it again
+    assert differences(lead_bot, salesforce.org, "Lead") == []
