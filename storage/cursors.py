@@ -52,7 +52,12 @@ def bulk_started(session: Session, team_id: str, object_name: str, *, job_id: st
 
 def bulk_page_written(session: Session, team_id: str, object_name: str, *, next_locator: str | None,
                       max_modstamp: datetime | None, rows: int, total: int | None) -> None:
-    """A page of the Bulk job is written; the next one starts at ``next_locator``."""
+    """A page of the Bulk job is written; the next one starts at ``next_locator``, and
+    after the last (``next_locator`` None) the job is finished in the same transaction.
+
+    A stored locator of None means "the first page": were "no next page" stored alike,
+    a crash between the last page and the job's end would read the whole job again.
+    """
     row = _row(session, team_id, object_name)
     row.bulk_locator = next_locator
     if max_modstamp is not None and (row.bulk_max_modstamp is None or max_modstamp > row.bulk_max_modstamp):
@@ -60,6 +65,8 @@ def bulk_page_written(session: Session, team_id: str, object_name: str, *, next_
     row.bulk_rows_done = (row.bulk_rows_done or 0) + rows
     row.bulk_rows_total = total if total is not None else row.bulk_rows_total
     row.updated_at = utcnow()
+    if next_locator is None:
+        bulk_finished(session, team_id, object_name)
 
 
 def bulk_finished(session: Session, team_id: str, object_name: str) -> None:

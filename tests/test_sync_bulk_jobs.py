@@ -133,3 +133,34 @@ def test_a_resumed_job_whose_status_check_fails_is_kept(lead_bot: RunningBot,
     assert _jobs_created(salesforce) == 1
     assert _result_pages(salesforce) - pages <= 2  # the rest of the job, not all of it again
     assert differences(lead_bot, salesforce.org, "Lead") == []
+
+
+# ----- 9. the last page and the end of the job ------------------------------------------
+
+_CRASH_TRIGGER = {
+    "sqlite": ["""CREATE TRIGGER crash_at_bulk_end BEFORE UPDATE ON object_cursors
+                  WHEN OLD.bulk_job_id IS NOT NULL AND NEW.bulk_job_id IS NULL
+                  BEGIN SELECT RAISE(ABORT, 'the process died here'); END"""],
+    "postgresql": ["""CREATE FUNCTION crash_at_bulk_end() RETURNS trigger LANGUAGE plpgsql AS
+                      $$ BEGIN RAISE EXCEPTION 'the process died here'; END $$""",
+                   """CREATE TRIGGER crash_at_bulk_end BEFORE UPDATE ON object_cursors FOR EACH ROW
+                      WHEN (OLD.bulk_job_id IS NOT NULL AND NEW.bulk_job_id IS NULL)
+                      EXECUTE FUNCTION crash_at_bulk_end()"""],
+}
+
+
+def test_a_crash_as_the_job_ends_never_reads_the_job_again(lead_bot: RunningBot, salesforce: SalesforceSimulator,
+                                                            backend: str) -> None:
+    # The database gives out at the instant the job is marked finished, as a crash there would.
+    with lead_bot.services.db.engine.begin() as conn:
+        for statement in _CRASH_TRIGGER[backend]:
+            conn.execute(text(statement))
+    assert cycle(lead_bot).status == "failed"
+    with lead_bot.services.db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER crash_at_bulk_end" + (" ON object_cursors" if backend == "postgresql" else "")))
+    pages = _result_pages(salesforce)
+    assert cycle(lead_bot).status == "succeeded"
+    # At most the last page is read again, never the whole job.
+    assert _result_pages(salesforce) - pages <= 1
+    assert _jobs_created(salesforce) == 1
+    assert differences(lead_bot, salesforce.org, "Lead") == []

@@ -217,10 +217,9 @@ class ObjectSync:
         # Rows are read (downloaded and parsed) ahead in batches while this thread
         # converts and writes the batch before: memory holds a few batches, never a page.
         newest: list[str] = []
+        # The last page's transaction also ends the job (storage.cursors.bulk_page_written).
         for batch in prefetched(self._bulk_batches(job_id, locator), depth=4, name=f"bulk-{name}"):
             self._write_bulk_batch(batch, newest, total)
-        with self.ctx.services.db.session() as session:
-            cursors.bulk_finished(session, self.ctx.team_id, name)
 
     def _wait_for(self, job_id: str) -> int | None:
         delay = _POLL_FIRST
