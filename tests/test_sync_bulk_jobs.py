@@ -82,6 +82,39 @@ def _make_describe_due(bot: RunningBot) -> None:
                     setattr(obj, name, getattr(obj, name) - timedelta(hours=2))
 
 
+# ----- 1. a Bulk job is not a snapshot ------------------------------------------------------
+
+@pytest.mark.parametrize("interrupted", [False, True], ids=["one-cycle", "resumed"])
+def test_a_change_made_after_its_chunk_was_read_arrives_in_the_next_cycle(
+    lead_bot: RunningBot, salesforce: SalesforceSimulator, interrupted: bool
+) -> None:
+    org = salesforce.org
+    salesforce.bulk_jobs.chunk_rows = 300
+    ids = sorted(org.ids("Lead", include_deleted=True))
+    early, late = ids[0], ids[-1]
+
+    def between_chunks(job_id: str, chunk: int, chunks: int) -> None:
+        if chunk == 1:
+            org.update("Lead", early, Title="Changed after its chunk was read")
+            # Later than the lookback, a record of a chunk not read yet changes too.
+            salesforce.clock.advance(timedelta(minutes=10))
+            org.update("Lead", late, Title="Changed before its chunk was read")
+
+    hook = salesforce.bulk_jobs.add_chunk_hook(between_chunks)
+    if interrupted:
+        # A restart in the middle of the load: the next cycle resumes the same job.
+        _interrupt_after_the_first_page(lead_bot, salesforce)
+    assert cycle(lead_bot).status == "succeeded"
+    salesforce.bulk_jobs.remove_chunk_hook(hook)
+    assert _jobs_created(salesforce) == 1
+    leads = local_rows(lead_bot, "Lead")
+    assert leads[early]["title"] != "Changed after its chunk was read"  # what its chunk held
+    assert leads[late]["title"] == "Changed before its chunk was read"
+    assert cycle(lead_bot).status == "succeeded"
+    assert local_rows(lead_bot, "Lead")[early]["title"] == "Changed after its chunk was read"
+    assert differences(lead_bot, org, "Lead") == []
+
+
 # ----- 8. one failed status check does not drop the job ---------------------------------
 
 def _quick_retries(bot: RunningBot) -> Services:

@@ -18,7 +18,7 @@ from typing import Any
 from bot.errors import BulkJobFailed, BulkJobGone, Interrupted, QuotaReached
 from bot.messages import MSG
 from bot.runtime import Services
-from bot.salesforce.reading import QueryPage, RecordReader
+from bot.salesforce.reading import BulkJob, QueryPage, RecordReader
 from bot.salesforce.usage import ApiUsage
 from bot.sync.convert import ConversionError, Dialect, RowConverter, is_text, parse_stamp, write_order
 from bot.sync.pages import prefetched
@@ -182,7 +182,8 @@ class ObjectSync:
         self.ctx.check()
         job = self.ctx.reader.start_bulk_query(self.plan.object_name, self.plan.bulk_soql(since))
         with self.ctx.services.db.session() as session:
-            cursors.bulk_started(session, self.ctx.team_id, self.plan.object_name, job_id=job.job_id, since=since)
+            cursors.bulk_started(session, self.ctx.team_id, self.plan.object_name, job_id=job.job_id, since=since,
+                                 created=_created(job))
             empty = self.writer.is_empty(session)
         self._all_new = empty
         try:
@@ -196,7 +197,7 @@ class ObjectSync:
         # other error met here (an outage, the quota guard, a shutdown) keeps it for the
         # next cycle, which goes on from the locator instead of from the beginning.
         try:
-            total = self._wait_for(job_id)
+            job = self._wait_for(job_id)
         except (BulkJobGone, BulkJobFailed) as exc:
             with self.ctx.services.db.session() as session:
                 cursors.bulk_dropped(session, self.ctx.team_id, name)
@@ -206,7 +207,11 @@ class ObjectSync:
             log.info("%s: Bulk job %s is gone; starting a new one from the cursor", name, job_id)
             self._start_bulk(read_from(cursor.last_modstamp if cursor else None, self.ctx.services.settings.lookback))
             return
-        with self.ctx.services.db.session(write=False) as session:
+        total, created = job.records, _created(job)
+        with self.ctx.services.db.session() as session:
+            if created is not None:
+                # A job recorded before its creation was kept learns it now.
+                cursors.bulk_created(session, self.ctx.team_id, name, created=created)
             cursor = cursors.get(session, self.ctx.team_id, name)
             done_before = cursor.bulk_rows_done if cursor else 0
         self._started("bulk", total)
@@ -216,18 +221,17 @@ class ObjectSync:
                                      unchanged=0, deleted=0, errors=0, expected=(total or 0) - done_before)
         # Rows are read (downloaded and parsed) ahead in batches while this thread
         # converts and writes the batch before: memory holds a few batches, never a page.
-        newest: list[str] = []
         # The last page's transaction also ends the job (storage.cursors.bulk_page_written).
         for batch in prefetched(self._bulk_batches(job_id, locator), depth=4, name=f"bulk-{name}"):
-            self._write_bulk_batch(batch, newest, total)
+            self._write_bulk_batch(batch, total)
 
-    def _wait_for(self, job_id: str) -> int | None:
+    def _wait_for(self, job_id: str) -> BulkJob:
         delay = _POLL_FIRST
         while True:
             self.ctx.check()
             job = self.ctx.reader.bulk_job(self.plan.object_name, job_id)
             if job.done:
-                return job.records
+                return job
             time.sleep(delay)
             delay = min(_POLL_MAX, delay * 1.5)
 
@@ -251,24 +255,19 @@ class ObjectSync:
                 return
             locator = page.next_locator
 
-    def _write_bulk_batch(self, raw: "_RawBatch", newest: list[str], total: int | None) -> None:
+    def _write_bulk_batch(self, raw: "_RawBatch", total: int | None) -> None:
         converter = self._converters.get(tuple(raw.header))
         if converter is None:
             converter = RowConverter(self.plan.columns, source="csv", dialect=self.dialect,
                                      header=raw.header or [column.field or "" for column in self.plan.columns])
             self._converters = {tuple(raw.header): converter}
         batch = self.convert(raw.rows, converter)
-        if batch.rows:
-            newest.append(max(row[2] for row in batch.rows))
 
         def page_written(session: Any) -> None:
             # The locator moves only with the page's last batch: a crash mid-page reads
             # that page again, and its rows already written count as unchanged.
             cursors.bulk_page_written(session, self.ctx.team_id, self.plan.object_name,
-                                      next_locator=raw.next_locator,
-                                      max_modstamp=parse_stamp(max(newest)) if newest else None,
-                                      rows=raw.page_rows, total=total)
-            newest.clear()
+                                      next_locator=raw.next_locator, rows=raw.page_rows, total=total)
 
         self._commit(batch, after=page_written if raw.page_end else None)
 
@@ -340,6 +339,11 @@ class _RawBatch:
     page_end: bool = False
     next_locator: str | None = None
     page_rows: int = 0
+
+
+def _created(job: BulkJob) -> datetime | None:
+    """When Salesforce created the job, by its clock (None when it did not say)."""
+    return parse_stamp(job.created) if job.created else None
 
 
 def _log_batch(object_name: str, result: WriteResult, errors: int) -> None:
