@@ -220,7 +220,8 @@ class RecordReader:
         )
         next_locator = response.headers.get("Sforce-Locator") or None
         response.raw.decode_content = True
-        text = io.TextIOWrapper(io.BufferedReader(_WithoutNul(response.raw)), encoding="utf-8", newline="")
+        # utf-8-sig: a byte-order mark before the header would otherwise become part of "Id".
+        text = io.TextIOWrapper(io.BufferedReader(_WithoutNul(response.raw)), encoding="utf-8-sig", newline="")
         reader = csv.reader(text)
         with translated():
             header = next(reader, [])

@@ -22,8 +22,8 @@ from bot.salesforce.reading import BulkJob, QueryPage, RecordReader
 from bot.salesforce.usage import ApiUsage
 from bot.sync.convert import ConversionError, Dialect, RowConverter, is_text, parse_stamp, write_order
 from bot.sync.pages import prefetched
-from bot.sync.plan import ObjectPlan, read_from
-from storage import cursors, runs
+from bot.sync.plan import Column, ObjectPlan, read_from
+from storage import catalog, cursors, runs
 from storage.mirror_writer import MirrorWriter, WriteResult
 from storage.models import ObjectCursor, SyncError
 from storage.types import utcnow
@@ -66,11 +66,10 @@ class ObjectSync:
         self.plan = plan
         dialect = ctx.services.db.dialect
         self.dialect: Dialect = "sqlite" if dialect == "sqlite" else "postgresql"
-        order = write_order(plan.columns)
-        self.writer = MirrorWriter(plan.table, [column.column for column in order], dialect=dialect,
-                                   empty_is_null=[column.column for column in order if is_text(column)])
+        self.writer = self._writer(plan.columns)
         self._calls_at_start = ctx.usage.snapshot().calls
-        self._converters: dict[tuple[str, ...], RowConverter] = {}
+        # How rows under each Bulk header are read (one header per job, so one entry).
+        self._readers: dict[tuple[str, ...], _HeaderReader] = {}
         # A fresh Bulk job into an empty table writes rows that cannot be there yet.
         self._all_new = False
 
@@ -256,20 +255,42 @@ class ObjectSync:
             locator = page.next_locator
 
     def _write_bulk_batch(self, raw: "_RawBatch", total: int | None) -> None:
-        converter = self._converters.get(tuple(raw.header))
-        if converter is None:
-            converter = RowConverter(self.plan.columns, source="csv", dialect=self.dialect,
-                                     header=raw.header or [column.field or "" for column in self.plan.columns])
-            self._converters = {tuple(raw.header): converter}
-        batch = self.convert(raw.rows, converter)
+        reader = self._readers.get(tuple(raw.header))
+        if reader is None:
+            reader = self._header_reader(raw.header)
+            self._readers = {tuple(raw.header): reader}
+        batch = self.convert(raw.rows, reader.converter)
 
-        def page_written(session: Any) -> None:
-            # The locator moves only with the page's last batch: a crash mid-page reads
-            # that page again, and its rows already written count as unchanged.
-            cursors.bulk_page_written(session, self.ctx.team_id, self.plan.object_name,
-                                      next_locator=raw.next_locator, rows=raw.page_rows, total=total)
+        def written(session: Any) -> None:
+            if reader.missing:
+                # Written without these fields' values: their columns are back-filled next cycle.
+                catalog.backfill_needed(session, self.ctx.team_id, self.plan.object_name, reader.missing)
+            if raw.page_end:
+                # The locator moves only with the page's last batch: a crash mid-page reads
+                # that page again, and its rows already written count as unchanged.
+                cursors.bulk_page_written(session, self.ctx.team_id, self.plan.object_name,
+                                          next_locator=raw.next_locator, rows=raw.page_rows, total=total)
 
-        self._commit(batch, after=page_written if raw.page_end else None)
+        self._commit(batch, after=written, writer=reader.writer)
+
+    def _header_reader(self, header: list[str]) -> "_HeaderReader":
+        """Read a job by its own header: a job resumed after a field was added (or came back
+        from field-level security) lacks it; its rows are written without that column."""
+        if not header:
+            header = [column.field or "" for column in self.plan.columns]
+        present = {name.lower() for name in header}
+        columns = [column for column in self.plan.columns if column.field is None or column.field.lower() in present]
+        missing = [column.field for column in self.plan.columns if column.field and column.field.lower() not in present]
+        if missing:
+            log.info("%s: the Bulk job began before %s were read; their columns are back-filled after it",
+                     self.plan.object_name, ", ".join(missing))
+        return _HeaderReader(RowConverter(columns, source="csv", dialect=self.dialect, header=header),
+                             self._writer(columns) if missing else self.writer, missing)
+
+    def _writer(self, columns: Sequence[Column]) -> MirrorWriter:
+        order = write_order(columns)
+        return MirrorWriter(self.plan.table, [column.column for column in order], dialect=self.ctx.services.db.dialect,
+                            empty_is_null=[column.column for column in order if is_text(column)])
 
     # ----- writing ---------------------------------------------------------------------
 
@@ -293,12 +314,14 @@ class ObjectSync:
                                                  str(exc)))
         return _Batch(rows, errors, len(records))
 
-    def _commit(self, batch: "_Batch", *, after: Callable[[Any], None] | None) -> None:
-        """Write one batch, its errors, the run's progress and ``after`` (the cursor) in one transaction."""
+    def _commit(self, batch: "_Batch", *, after: Callable[[Any], None] | None,
+                writer: MirrorWriter | None = None) -> None:
+        """Write one batch, its errors, the run's progress and ``after`` (the cursor) in one
+        transaction, with the object's writer unless ``writer`` (of fewer columns) is given."""
         self.ctx.check()
         errors = list(batch.errors)
         with self.ctx.services.db.session() as session:
-            result = self.writer.write(session, batch.rows, all_new=self._all_new)
+            result = (writer or self.writer).write(session, batch.rows, all_new=self._all_new)
             for failure in result.failures:
                 field = next((column.field for column in self.plan.columns if column.column == failure.column), None)
                 errors.append(self._record_error(batch.rows[failure.index][0], field, failure.message))
@@ -328,6 +351,15 @@ class _Batch:
     rows: list[tuple[Any, ...]]
     errors: list[SyncError]
     count: int
+
+
+@dataclass(frozen=True)
+class _HeaderReader:
+    """How rows under one Bulk header are converted and written, and the plan's fields it lacks."""
+
+    converter: RowConverter
+    writer: MirrorWriter
+    missing: list[str]
 
 
 @dataclass
