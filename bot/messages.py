@@ -230,6 +230,14 @@ class _Messages:
     sync_record_error: Final = "{where}: {message}"
     sync_objects_failed: Final = "Salesforce refused reading {objects}; the other objects are up to date. `/sync errors` says why."
     sync_internal_error: Final = "Something went wrong on syncbot's side; what was written is kept. The error is in the bot's log."
+    sync_object_internal_error: Final = (
+        "{object} could not be read because of an error on syncbot's side ({error}); what was written is kept "
+        "and the other objects went on. The bot's log has the details."
+    )
+    sync_objects_internal: Final = (
+        "Something went wrong on syncbot's side while reading {objects}; the other objects are up to date. "
+        "`/sync errors` says what."
+    )
 
     # --- authorisation and parsing ---------------------------------------------------
     not_admin: Final = (

@@ -116,9 +116,20 @@ def count(session: Session, team_id: str) -> int:
 
 def backfilled(session: Session, team_id: str, object_name: str, field_names: Sequence[str]) -> None:
     """The back-fill of these fields' columns has committed: nothing waits any more."""
+    _set_backfill(session, team_id, object_name, field_names, pending=False)
+
+
+def backfill_needed(session: Session, team_id: str, object_name: str, field_names: Sequence[str]) -> None:
+    """Rows were written without these fields' values (a Bulk job that began before the
+    fields were read): their columns wait for a back-fill again."""
+    _set_backfill(session, team_id, object_name, field_names, pending=True)
+
+
+def _set_backfill(session: Session, team_id: str, object_name: str, field_names: Sequence[str], *,
+                  pending: bool) -> None:
     session.execute(
         update(ObjectField)
         .where(ObjectField.team_id == team_id, ObjectField.object_name == object_name,
                ObjectField.field_name.in_(list(field_names)))
-        .values(backfill_pending=False)
+        .values(backfill_pending=pending)
     )

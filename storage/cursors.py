@@ -42,39 +42,62 @@ def advance(session: Session, team_id: str, object_name: str, *, modstamp: datet
     row.updated_at = utcnow()
 
 
-def bulk_started(session: Session, team_id: str, object_name: str, *, job_id: str, since: datetime | None) -> None:
-    """A Bulk job was created for this object: remember it, so a restart continues it."""
+def bulk_started(session: Session, team_id: str, object_name: str, *, job_id: str, since: datetime | None,
+                 created: datetime | None) -> None:
+    """A Bulk job was created for this object at ``created`` (Salesforce's clock): remember
+    it, so a restart continues it and its end still knows where the next read starts."""
     row = _row(session, team_id, object_name)
-    row.bulk_job_id, row.bulk_locator, row.bulk_since = job_id, None, since
-    row.bulk_max_modstamp, row.bulk_rows_done, row.bulk_rows_total = None, 0, None
+    row.bulk_job_id, row.bulk_locator, row.bulk_since, row.bulk_created = job_id, None, since, created
+    row.bulk_rows_done, row.bulk_rows_total = 0, None
     row.updated_at = utcnow()
+
+
+def bulk_created(session: Session, team_id: str, object_name: str, *, created: datetime) -> None:
+    """Salesforce says when the job under way was created (for a job recorded without it)."""
+    row = _row(session, team_id, object_name)
+    if row.bulk_job_id and row.bulk_created is None:
+        row.bulk_created = created
 
 
 def bulk_page_written(session: Session, team_id: str, object_name: str, *, next_locator: str | None,
-                      max_modstamp: datetime | None, rows: int, total: int | None) -> None:
-    """A page of the Bulk job is written; the next one starts at ``next_locator``."""
+                      rows: int, total: int | None) -> None:
+    """A page of the Bulk job is written; the next one starts at ``next_locator``, and
+    after the last (``next_locator`` None) the job is finished in the same transaction.
+
+    A stored locator of None means "the first page": were "no next page" stored alike,
+    a crash between the last page and the job's end would read the whole job again.
+    """
     row = _row(session, team_id, object_name)
     row.bulk_locator = next_locator
-    if max_modstamp is not None and (row.bulk_max_modstamp is None or max_modstamp > row.bulk_max_modstamp):
-        row.bulk_max_modstamp = max_modstamp
     row.bulk_rows_done = (row.bulk_rows_done or 0) + rows
     row.bulk_rows_total = total if total is not None else row.bulk_rows_total
     row.updated_at = utcnow()
+    if next_locator is None:
+        _bulk_finished(row)
 
 
-def bulk_finished(session: Session, team_id: str, object_name: str) -> None:
-    """Every page is written: the cursor moves to the newest stamp the job held."""
-    row = _row(session, team_id, object_name)
-    newest = row.bulk_max_modstamp
-    if newest is not None and (row.last_modstamp is None or newest > row.last_modstamp):
-        row.last_modstamp, row.last_id = newest, None
-    bulk_dropped(session, team_id, object_name)
+def _bulk_finished(row: ObjectCursor) -> None:
+    """Every page is written: the next read starts from the job's creation.
+
+    Salesforce reads a large job in chunks at different times, so a record changed after
+    its chunk was read comes back with its old values, whatever the stamps of the rows
+    read later: only a read of everything changed since the job began is sure to bring
+    it. That may move the cursor back (rows read again count as unchanged), never past
+    a change. Without the job's creation the cursor stays where it was, and the next
+    read repeats the job's window.
+    """
+    if row.bulk_created is not None:
+        row.last_modstamp, row.last_id = row.bulk_created, None
+    _forget_bulk(row)
 
 
 def bulk_dropped(session: Session, team_id: str, object_name: str) -> None:
-    """Forget the Bulk job (done, failed, or gone from Salesforce)."""
-    row = _row(session, team_id, object_name)
+    """Forget the Bulk job (failed, or gone from Salesforce)."""
+    _forget_bulk(_row(session, team_id, object_name))
+
+
+def _forget_bulk(row: ObjectCursor) -> None:
     row.bulk_job_id = row.bulk_locator = None
-    row.bulk_since = row.bulk_max_modstamp = row.bulk_rows_total = None
+    row.bulk_since = row.bulk_created = row.bulk_rows_total = None
     row.bulk_rows_done = 0
     row.updated_at = utcnow()

@@ -212,7 +212,8 @@ class SyncRunObject(Base):
 
 class ObjectCursor(Base):
     """How far an object has been read: the last SystemModstamp and Id written, and the
-    Bulk job being read, if any, with the locator of its next page.
+    Bulk job being read, if any, with the locator of its next page (None: its first; the
+    job is forgotten in the transaction of its last page, so "no next page" is never stored).
 
     Every field here is written in the same transaction as the rows it speaks for, so a
     crash at any instant resumes exactly where the committed rows end.
@@ -230,8 +231,10 @@ class ObjectCursor(Base):
     bulk_locator: Mapped[str | None] = mapped_column(String(255))
     # The lower bound the job was created with (None: the whole table).
     bulk_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Bulk rows come in no promised order: the cursor moves to their newest stamp at the end.
-    bulk_max_modstamp: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When Salesforce created the job, by its own clock. Salesforce reads a large job in
+    # chunks at different times, so a row's stamp says nothing of when it was read: once
+    # every page is written, the cursor moves to this moment, never to a row's stamp.
+    bulk_created: Mapped[datetime | None] = mapped_column(UtcDateTime)
     bulk_rows_done: Mapped[int] = mapped_column(Integer, default=0)
     bulk_rows_total: Mapped[int | None] = mapped_column(Integer)
 

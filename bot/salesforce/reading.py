@@ -42,11 +42,13 @@ class QueryPage:
 
 @dataclass(frozen=True)
 class BulkJob:
-    """A Bulk API 2.0 query job as Salesforce reports it."""
+    """A Bulk API 2.0 query job as Salesforce reports it; ``created`` is its ``createdDate``
+    as Salesforce writes it (``2024-01-02T03:04:05.000+0000``, Salesforce's clock)."""
 
     job_id: str
     state: str
     records: int | None = None
+    created: str | None = None
 
     @property
     def done(self) -> bool:
@@ -184,7 +186,8 @@ class RecordReader:
         """Create a ``queryAll`` job (deleted rows included), or a ``query`` job of live rows."""
         operation = Operation.query_all if include_deleted else Operation.query
         info = self._bulk(object_name, lambda client: client.create_job(operation, soql))
-        return BulkJob(job_id=str(info["id"]), state=str(info.get("state", "UploadComplete")))
+        return BulkJob(job_id=str(info["id"]), state=str(info.get("state", "UploadComplete")),
+                       created=info.get("createdDate") or None)
 
     def bulk_job(self, object_name: str, job_id: str) -> BulkJob:
         """The job's state; :class:`BulkJobGone` when Salesforce no longer has it,
@@ -194,7 +197,8 @@ class RecordReader:
         if state in ("Failed", "Aborted"):
             raise BulkJobFailed(str(info.get("errorMessage") or state))
         processed = info.get("numberRecordsProcessed")
-        return BulkJob(job_id=job_id, state=state, records=int(processed) if processed is not None else None)
+        return BulkJob(job_id=job_id, state=state, records=int(processed) if processed is not None else None,
+                       created=info.get("createdDate") or None)
 
     def bulk_page(self, object_name: str, job_id: str, locator: str | None, max_records: int) -> BulkPage:
         """One page of results, starting at ``locator`` (None: the first page), streamed.
@@ -216,7 +220,8 @@ class RecordReader:
         )
         next_locator = response.headers.get("Sforce-Locator") or None
         response.raw.decode_content = True
-        text = io.TextIOWrapper(io.BufferedReader(_WithoutNul(response.raw)), encoding="utf-8", newline="")
+        # utf-8-sig: a byte-order mark before the header would otherwise become part of "Id".
+        text = io.TextIOWrapper(io.BufferedReader(_WithoutNul(response.raw)), encoding="utf-8-sig", newline="")
         reader = csv.reader(text)
         with translated():
             header = next(reader, [])

@@ -6,8 +6,8 @@ has switches to make it fail the way Salesforce does. Standard library only.
 
 - :class:`SalesforceSimulator` - the HTTP server: ``start()``/``stop()``/``url``, orgs,
   fault switches (``expire_sessions``/``expire_sessions_after``/``fail_next_requests``/
-  ``fail_next_bulk_job``/...), ``composite_enabled``, Bulk timing, request hooks and the
-  request log.
+  ``fail_next_bulk_job``/...), ``composite_enabled``, Bulk timing and chunks (``bulk_jobs``),
+  request hooks and the request log.
 - :func:`build_demo_org` - the seeded "Acme Corp" of the tests; :func:`build_large_demo_org`
   the bigger one of ``syncbot demo``; :func:`simulate_activity` a burst of everyday changes.
 - :class:`SimulatedOrg` - one org's schema, records (``create``/``update``/``delete``/

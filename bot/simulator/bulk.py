@@ -7,8 +7,13 @@ polled, and complete on the ``polls_to_complete``-th poll (the 2nd by default) o
 at least ``min_seconds`` of real time have passed since their creation.
 
 The query is checked when the job is created (syntax errors, unknown fields and what
-Bulk refuses outright are a 400, as in Salesforce) and run when it completes, which
-takes a snapshot: changes made while the results are paged through are not in them.
+Bulk refuses outright are a 400, as in Salesforce). A job is not a snapshot: as
+Salesforce does, a job over a table of more than ``chunk_rows`` records (250,000 by
+default) is split into chunks by Id range when it is created, and each poll runs one
+more chunk, reading that range as it is at that moment; the last chunk runs on the
+poll that completes the job. A record changed after its chunk ran comes back with its
+old values, however late its neighbours in later chunks were read. Chunk hooks let a
+test act between chunks. Changes made while the results are paged through are in none.
 A query selecting a compound field (address, location) is accepted and the job then
 ends ``Failed``, as Salesforce's does. Results are kept 7 days by the org's clock and
 may be fetched again with any locator meanwhile; job rows are the org's own
@@ -22,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .faults import FaultSwitches
 from .ids import BULK_JOB_PREFIX, random_id
@@ -37,6 +42,10 @@ DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET":
 LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 DAILY_QUERY_JOBS_MAX = 10_000
 RESULTS_KEPT = timedelta(days=7)
+# Salesforce's chunk size for the Id ranges of a large query job.
+DEFAULT_CHUNK_ROWS = 250_000
+# Called after each chunk of a job is read: (job id, chunk number from 1, chunks in all).
+ChunkHook = Callable[[str, int, int], None]
 COMPOUND_FAILURE = ("InvalidBatch : Failed to process query: FUNCTIONALITY_NOT_ENABLED: Selecting compound data "
                     "not supported in Bulk Query")
 
@@ -58,6 +67,10 @@ class BulkQueryJob:
     state: str = "UploadComplete"
     polls: int = 0
     rows: Sequence[Record] | None = None
+    # Id ranges (first 15 characters; None: open) the job reads one per poll, and the rows read so far.
+    chunks: list[tuple[str | None, str | None]] = field(default_factory=lambda: [(None, None)])
+    taken: list[Record] = field(default_factory=list)
+    chunks_run: int = 0
     modified: datetime | None = None
     # Real time of creation, for the minimum running time (the org clock may stand still).
     started: float = field(default_factory=time.monotonic)
@@ -72,7 +85,7 @@ class BulkQueryJob:
             "lineEnding": self.line_ending, "columnDelimiter": self.column_delimiter,
         }
         if detailed:
-            answer.update(jobType="V2Query", numberRecordsProcessed=len(self.rows or ()), retries=0,
+            answer.update(jobType="V2Query", numberRecordsProcessed=len(self.taken), retries=0,
                           totalProcessingTime=0 if self.rows is None else 42)
             if self.state == "Failed":
                 answer["errorMessage"] = self.failure
@@ -82,10 +95,14 @@ class BulkQueryJob:
 class BulkQueryJobs:
     """The query jobs of all orgs."""
 
-    def __init__(self, faults: FaultSwitches, *, polls_to_complete: int = 2, min_seconds: float = 0.0) -> None:
+    def __init__(self, faults: FaultSwitches, *, polls_to_complete: int = 2, min_seconds: float = 0.0,
+                 chunk_rows: int | None = DEFAULT_CHUNK_ROWS) -> None:
         self.faults = faults
         self.polls_to_complete = polls_to_complete
         self.min_seconds = min_seconds
+        # Records per Id range of a large job (None: every job is read at once).
+        self.chunk_rows = chunk_rows
+        self.chunk_hooks: list[ChunkHook] = []
         self._lock = threading.Lock()
         self._jobs: dict[str, BulkQueryJob] = {}
         self._created_per_org: dict[str, int] = {}
@@ -113,6 +130,16 @@ class BulkQueryJobs:
             return self._results(ctx, job)
         raise not_found()
 
+    def add_chunk_hook(self, hook: ChunkHook) -> ChunkHook:
+        """Call ``hook(job_id, chunk, chunks)`` after each chunk of a chunked job is read (to
+        change records between chunks); returns the hook."""
+        self.chunk_hooks.append(hook)
+        return hook
+
+    def remove_chunk_hook(self, hook: ChunkHook) -> None:
+        """Stop calling a hook added with :meth:`add_chunk_hook`."""
+        self.chunk_hooks.remove(hook)
+
     def jobs_created(self, org_id: str) -> int:
         """How many query jobs an org created (for the limits resource)."""
         with self._lock:
@@ -136,7 +163,8 @@ class BulkQueryJobs:
         if failure is None and bound.selects_compound:
             failure = COMPOUND_FAILURE  # accepted now, fails when it runs
         job = BulkQueryJob(random_id(BULK_JOB_PREFIX), ctx.org.org_id, ctx.user.user_id, operation, bound,
-                           delimiter, line_ending, ctx.version, now, failure=failure)
+                           delimiter, line_ending, ctx.version, now, failure=failure,
+                           chunks=self._chunks(ctx, bound))
         with self._lock:
             self._forget_expired(ctx)
             self._jobs[job.job_id] = job
@@ -160,6 +188,19 @@ class BulkQueryJobs:
         if bound.selects_binary:
             raise ApiError(400, "API_ERROR", "Binary (base64) fields are not supported in Bulk Query")
         return bound
+
+    def _chunks(self, ctx: RestContext, bound: BoundQuery) -> list[tuple[str | None, str | None]]:
+        # Salesforce chunks a query by Id range (PK chunking) when it has only a WHERE;
+        # the ranges split the whole table, whatever the filter keeps.
+        whole: list[tuple[str | None, str | None]] = [(None, None)]
+        if self.chunk_rows is None or bound.order or bound.parsed.limit is not None:
+            return whole
+        records = ctx.org.snapshot(bound.obj.name, include_deleted=True)
+        if len(records) <= self.chunk_rows:
+            return whole
+        ids = sorted(str(record["Id"])[:15] for record in records)
+        edges: list[str | None] = [None, *ids[self.chunk_rows::self.chunk_rows], None]
+        return list(zip(edges[:-1], edges[1:]))
 
     def _jobs_of(self, ctx: RestContext) -> list[BulkQueryJob]:
         with self._lock:
@@ -189,14 +230,35 @@ class BulkQueryJobs:
             job.polls += 1
             job.modified = ctx.org.clock.now()
             ran_long_enough = time.monotonic() - job.started >= self.min_seconds
+            last_chunk = job.chunks_run == len(job.chunks) - 1
+            ran: int | None = None
             if job.failure is not None:
                 job.state = "Failed"
-            elif job.polls >= self.polls_to_complete and ran_long_enough:
-                job.rows = execute(ctx.org, job.query, include_deleted=job.operation == "queryAll")
-                job.state = "JobComplete"
+            elif not last_chunk or (job.polls >= self.polls_to_complete and ran_long_enough):
+                job.taken.extend(self._run_chunk(ctx, job, *job.chunks[job.chunks_run]))
+                job.chunks_run += 1
+                ran = job.chunks_run
+                if last_chunk:
+                    job.rows, job.state = job.taken, "JobComplete"
+                else:
+                    job.state = "InProgress"
             else:
                 job.state = "InProgress"
-            return job
+            hooks = list(self.chunk_hooks) if ran is not None and len(job.chunks) > 1 else []
+        for hook in hooks:
+            hook(job.job_id, ran or 0, len(job.chunks))
+        return job
+
+    @staticmethod
+    def _run_chunk(ctx: RestContext, job: BulkQueryJob, low: str | None, high: str | None) -> list[Record]:
+        """The job's rows in one Id range, as they are now (the record dicts themselves)."""
+        include_deleted = job.operation == "queryAll"
+        if low is None and high is None:
+            return execute(ctx.org, job.query, include_deleted=include_deleted)
+        keep = job.query.predicate
+        return [record for record in ctx.org.snapshot(job.query.obj.name, include_deleted=include_deleted)
+                if (low is None or str(record["Id"])[:15] >= low) and (high is None or str(record["Id"])[:15] < high)
+                and (keep is None or keep(record))]
 
     def _abort(self, ctx: RestContext, job: BulkQueryJob) -> BulkQueryJob:
         state = ctx.request.json_body()
@@ -227,7 +289,10 @@ class BulkQueryJobs:
         if max_records is not None and (not max_records.isdigit() or int(max_records) < 1):
             raise ApiError(400, "INVALIDREQUEST", "maxRecords must be a positive integer")
         end = len(job.rows) if max_records is None else min(len(job.rows), start + int(max_records))
-        response = Response.text(self._csv(job, job.rows[start:end]), CSV_CONTENT_TYPE)
+        text = self._csv(job, job.rows[start:end])
+        if self.faults.bulk_results_with_bom:
+            text = "\ufeff" + text
+        response = Response.text(text, CSV_CONTENT_TYPE)
         response.headers["Sforce-NumberOfRecords"] = str(end - start)
         response.headers["Sforce-Locator"] = _encode_locator(end) if end < len(job.rows) else "null"
         return response

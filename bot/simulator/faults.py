@@ -11,8 +11,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
-# Which requests an injected failure may hit: REST (including Bulk 2.0), logins, or any.
-FailureScope = Literal["rest", "login", "any"]
+# Which requests an injected failure may hit: REST (including Bulk 2.0), logins, any, or
+# only the status polls of Bulk 2.0 query jobs (``GET jobs/query/<id>``).
+FailureScope = Literal["rest", "login", "any", "bulk_poll"]
 DEFAULT_BULK_FAILURE = "InternalServerError : Job failed on the Salesforce side"
 
 
@@ -35,6 +36,8 @@ class FaultSwitches:
         self._bulk_failures: deque[str] = deque()
         self._request_limit_exceeded = False
         self._session_expiries: list[_SessionExpiry] = []
+        # Bulk results pages begin with a UTF-8 byte-order mark, as some exports and proxies send them.
+        self.bulk_results_with_bom = False
 
     def fail_next(self, count: int = 1, *, status: int = 503, error_code: str = "SERVER_UNAVAILABLE",
                   message: str = "Server temporarily unavailable. Please try again later.",
@@ -45,7 +48,7 @@ class FaultSwitches:
         with self._lock:
             self._failures.extend([InjectedFailure(status, error_code, message, scope)] * count)
 
-    def take_failure(self, kind: Literal["rest", "login"]) -> InjectedFailure | None:
+    def take_failure(self, kind: Literal["rest", "login", "bulk_poll"]) -> InjectedFailure | None:
         """The failure queued for a request of this kind, if any (consumed)."""
         with self._lock:
             for index, failure in enumerate(self._failures):
@@ -61,6 +64,7 @@ class FaultSwitches:
             self._bulk_failures.clear()
             self._request_limit_exceeded = False
             self._session_expiries.clear()
+            self.bulk_results_with_bom = False
 
     @property
     def pending_failures(self) -> int:

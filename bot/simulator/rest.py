@@ -57,6 +57,8 @@ class RestApi:
     def handle(self, request: Request, version: str | None, segments: list[str]) -> RestOutcome:
         """Answer one request; ``version`` is None for ``/services/data/`` itself."""
         injected = self._faults.take_failure("rest")
+        if injected is None and _is_bulk_poll(request, segments):
+            injected = self._faults.take_failure("bulk_poll")
         if injected is not None:
             return RestOutcome(ApiError(injected.status, injected.error_code, injected.message).to_response())
         if version is None:
@@ -153,3 +155,8 @@ class RestApi:
             "FileStorageMB": {"Max": 2048, "Remaining": 2040},
             "SingleEmail": {"Max": 5000, "Remaining": 5000},
         }
+
+
+def _is_bulk_poll(request: Request, segments: list[str]) -> bool:
+    """Whether a request asks for the state of one Bulk 2.0 query job (``GET jobs/query/<id>``)."""
+    return request.method == "GET" and len(segments) == 3 and segments[:2] == ["jobs", "query"]

@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Callable, Iterable
 
+from .bulk import BulkQueryJobs
 from .clock import SimClock
 from .dataset import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_SIZE, DEFAULT_USERNAME,
                       build_demo_org)
@@ -64,8 +65,10 @@ class SalesforceSimulator:
     in, seeded with the deterministic demo dataset (``seed``, ``size``) and allowed
     ``api_daily_max`` API requests a day. All orgs share the simulator's :attr:`clock`;
     Bulk 2.0 query jobs complete on their ``bulk_polls_to_complete``-th poll (the 2nd:
-    the first says InProgress) and not before ``bulk_min_seconds`` of real time; request
-    URLs longer than ``max_url_length`` are refused as by Salesforce's edge servers.
+    the first says InProgress) and not before ``bulk_min_seconds`` of real time; a job over
+    more than ``bulk_jobs.chunk_rows`` records runs one Id range per poll, as Salesforce's chunks
+    run at different times; request URLs longer than ``max_url_length`` are refused as
+    by Salesforce's edge servers.
     """
 
     def __init__(
@@ -212,7 +215,8 @@ class SalesforceSimulator:
     def fail_next_requests(self, count: int = 1, *, status: int = 503, error_code: str = "SERVER_UNAVAILABLE",
                            message: str = "Server temporarily unavailable. Please try again later.",
                            scope: FailureScope = "rest") -> None:
-        """Answer the next ``count`` REST (or ``login``, or ``any``) requests with this error."""
+        """Answer the next ``count`` REST (or ``login``, ``any``, or ``bulk_poll``: Bulk job
+        status polls only) requests with this error."""
         self.faults.fail_next(count, status=status, error_code=error_code, message=message, scope=scope)
 
     def set_request_limit_exceeded(self, exceeded: bool = True) -> None:
@@ -252,6 +256,11 @@ class SalesforceSimulator:
     @bulk_min_seconds.setter
     def bulk_min_seconds(self, seconds: float) -> None:
         self._rest.bulk.min_seconds = max(0.0, seconds)
+
+    @property
+    def bulk_jobs(self) -> BulkQueryJobs:
+        """The Bulk 2.0 query jobs: their chunk size (``chunk_rows``) and chunk hooks (``add_chunk_hook``)."""
+        return self._rest.bulk
 
     # ----- request hooks -------------------------------------------------------------
 

@@ -80,13 +80,18 @@ class _Cycle:
         self.full = full
         self.checks: DriftChecks | None = None
         self.failed_objects: list[str] = []
+        # Objects that failed on an error of syncbot's own (a bug), not a refusal of Salesforce's.
+        self.broken_objects: list[str] = []
         self.usage: ApiUsage | None = None
 
     def run(self) -> CycleOutcome:
         status, error, kind = "succeeded", None, None
         try:
             self._sync_all()
-            if self.failed_objects:
+            if self.broken_objects:
+                status, kind = "failed", FailureKind.INTERNAL
+                error = MSG.sync_objects_internal.format(objects=", ".join(self.broken_objects))
+            elif self.failed_objects:
                 status = "failed"
                 error = MSG.sync_objects_failed.format(objects=", ".join(self.failed_objects))
                 kind = FailureKind.REFUSED
@@ -176,13 +181,25 @@ class _Cycle:
         except SalesforceError as exc:
             # This object only (an invalid field, no access, a failed Bulk job): the others go on.
             log.warning("%s of team %s failed: %s", name, self.team_id, exc)
-            self.failed_objects.append(name)
-            self._object_done(name, "failed", sync.api_calls, error=str(exc))
-            self._job_error(name, str(exc))
+            self._object_failed(name, sync.api_calls, str(exc))
+        except SyncbotError:
+            raise  # the database or the secret key: nothing else could go on either
+        except Exception as exc:
+            # A bug met in this object's read fails it alone, in the error's own words;
+            # the other objects and the checks after the reads go on.
+            log.exception("%s of team %s failed on an unexpected error", name, self.team_id)
+            self.broken_objects.append(name)
+            self._object_failed(name, sync.api_calls, MSG.sync_object_internal_error.format(
+                object=name, error=f"{type(exc).__name__}: {exc}"))
         else:
             self._object_done(name, "done", sync.api_calls)
         finally:
             self.locks.unlock(lock)
+
+    def _object_failed(self, name: str, api_calls: int, message: str) -> None:
+        self.failed_objects.append(name)
+        self._object_done(name, "failed", api_calls, error=message)
+        self._job_error(name, message)
 
     def _object_done(self, name: str, status: str, api_calls: int, error: str | None = None) -> None:
         with self.services.db.session() as session:

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.errors import BulkJobGone, Interrupted, QuotaReached
+from bot.errors import BulkJobFailed, BulkJobGone, Interrupted, QuotaReached
 from bot.messages import MSG
 from bot.runtime import Services
-from bot.salesforce.reading import QueryPage, RecordReader
+from bot.salesforce.reading import BulkJob, QueryPage, RecordReader
 from bot.salesforce.usage import ApiUsage
 from bot.sync.convert import ConversionError, Dialect, RowConverter, is_text, parse_stamp, write_order
 from bot.sync.pages import prefetched
-from bot.sync.plan import ObjectPlan, read_from
-from storage import cursors, runs
+from bot.sync.plan import Column, ObjectPlan, read_from
+from storage import catalog, cursors, runs
 from storage.mirror_writer import MirrorWriter, WriteResult
 from storage.models import ObjectCursor, SyncError
 from storage.types import utcnow
@@ -66,11 +66,10 @@ class ObjectSync:
         self.plan = plan
         dialect = ctx.services.db.dialect
         self.dialect: Dialect = "sqlite" if dialect == "sqlite" else "postgresql"
-        order = write_order(plan.columns)
-        self.writer = MirrorWriter(plan.table, [column.column for column in order], dialect=dialect,
-                                   empty_is_null=[column.column for column in order if is_text(column)])
+        self.writer = self._writer(plan.columns)
         self._calls_at_start = ctx.usage.snapshot().calls
-        self._converters: dict[tuple[str, ...], RowConverter] = {}
+        # How rows under each Bulk header are read (one header per job, so one entry).
+        self._readers: dict[tuple[str, ...], _HeaderReader] = {}
         # A fresh Bulk job into an empty table writes rows that cannot be there yet.
         self._all_new = False
 
@@ -182,7 +181,8 @@ class ObjectSync:
         self.ctx.check()
         job = self.ctx.reader.start_bulk_query(self.plan.object_name, self.plan.bulk_soql(since))
         with self.ctx.services.db.session() as session:
-            cursors.bulk_started(session, self.ctx.team_id, self.plan.object_name, job_id=job.job_id, since=since)
+            cursors.bulk_started(session, self.ctx.team_id, self.plan.object_name, job_id=job.job_id, since=since,
+                                 created=_created(job))
             empty = self.writer.is_empty(session)
         self._all_new = empty
         try:
@@ -192,23 +192,25 @@ class ObjectSync:
 
     def _bulk(self, job_id: str, locator: str | None, *, resumed: bool) -> None:
         name = self.plan.object_name
+        # Only Salesforce's word ends a job: gone (results are kept 7 days) or failed. Any
+        # other error met here (an outage, the quota guard, a shutdown) keeps it for the
+        # next cycle, which goes on from the locator instead of from the beginning.
         try:
-            total = self._wait_for(job_id)
-        except BulkJobGone:
-            if not resumed:
-                raise
-            # Salesforce keeps results 7 days; past that, start again from the cursor.
-            log.info("%s: Bulk job %s is gone; starting a new one from the cursor", name, job_id)
+            job = self._wait_for(job_id)
+        except (BulkJobGone, BulkJobFailed) as exc:
             with self.ctx.services.db.session() as session:
                 cursors.bulk_dropped(session, self.ctx.team_id, name)
                 cursor = cursors.get(session, self.ctx.team_id, name)
+            if isinstance(exc, BulkJobFailed) or not resumed:
+                raise
+            log.info("%s: Bulk job %s is gone; starting a new one from the cursor", name, job_id)
             self._start_bulk(read_from(cursor.last_modstamp if cursor else None, self.ctx.services.settings.lookback))
             return
-        except Exception:
-            with self.ctx.services.db.session() as session:
-                cursors.bulk_dropped(session, self.ctx.team_id, name)
-            raise
-        with self.ctx.services.db.session(write=False) as session:
+        total, created = job.records, _created(job)
+        with self.ctx.services.db.session() as session:
+            if created is not None:
+                # A job recorded before its creation was kept learns it now.
+                cursors.bulk_created(session, self.ctx.team_id, name, created=created)
             cursor = cursors.get(session, self.ctx.team_id, name)
             done_before = cursor.bulk_rows_done if cursor else 0
         self._started("bulk", total)
@@ -218,19 +220,17 @@ class ObjectSync:
                                      unchanged=0, deleted=0, errors=0, expected=(total or 0) - done_before)
         # Rows are read (downloaded and parsed) ahead in batches while this thread
         # converts and writes the batch before: memory holds a few batches, never a page.
-        newest: list[str] = []
+        # The last page's transaction also ends the job (storage.cursors.bulk_page_written).
         for batch in prefetched(self._bulk_batches(job_id, locator), depth=4, name=f"bulk-{name}"):
-            self._write_bulk_batch(batch, newest, total)
-        with self.ctx.services.db.session() as session:
-            cursors.bulk_finished(session, self.ctx.team_id, name)
+            self._write_bulk_batch(batch, total)
 
-    def _wait_for(self, job_id: str) -> int | None:
+    def _wait_for(self, job_id: str) -> BulkJob:
         delay = _POLL_FIRST
         while True:
             self.ctx.check()
             job = self.ctx.reader.bulk_job(self.plan.object_name, job_id)
             if job.done:
-                return job.records
+                return job
             time.sleep(delay)
             delay = min(_POLL_MAX, delay * 1.5)
 
@@ -254,26 +254,43 @@ class ObjectSync:
                 return
             locator = page.next_locator
 
-    def _write_bulk_batch(self, raw: "_RawBatch", newest: list[str], total: int | None) -> None:
-        converter = self._converters.get(tuple(raw.header))
-        if converter is None:
-            converter = RowConverter(self.plan.columns, source="csv", dialect=self.dialect,
-                                     header=raw.header or [column.field or "" for column in self.plan.columns])
-            self._converters = {tuple(raw.header): converter}
-        batch = self.convert(raw.rows, converter)
-        if batch.rows:
-            newest.append(max(row[2] for row in batch.rows))
+    def _write_bulk_batch(self, raw: "_RawBatch", total: int | None) -> None:
+        reader = self._readers.get(tuple(raw.header))
+        if reader is None:
+            reader = self._header_reader(raw.header)
+            self._readers = {tuple(raw.header): reader}
+        batch = self.convert(raw.rows, reader.converter)
 
-        def page_written(session: Any) -> None:
-            # The locator moves only with the page's last batch: a crash mid-page reads
-            # that page again, and its rows already written count as unchanged.
-            cursors.bulk_page_written(session, self.ctx.team_id, self.plan.object_name,
-                                      next_locator=raw.next_locator,
-                                      max_modstamp=parse_stamp(max(newest)) if newest else None,
-                                      rows=raw.page_rows, total=total)
-            newest.clear()
+        def written(session: Any) -> None:
+            if reader.missing:
+                # Written without these fields' values: their columns are back-filled next cycle.
+                catalog.backfill_needed(session, self.ctx.team_id, self.plan.object_name, reader.missing)
+            if raw.page_end:
+                # The locator moves only with the page's last batch: a crash mid-page reads
+                # that page again, and its rows already written count as unchanged.
+                cursors.bulk_page_written(session, self.ctx.team_id, self.plan.object_name,
+                                          next_locator=raw.next_locator, rows=raw.page_rows, total=total)
 
-        self._commit(batch, after=page_written if raw.page_end else None)
+        self._commit(batch, after=written, writer=reader.writer)
+
+    def _header_reader(self, header: list[str]) -> "_HeaderReader":
+        """Read a job by its own header: a job resumed after a field was added (or came back
+        from field-level security) lacks it; its rows are written without that column."""
+        if not header:
+            header = [column.field or "" for column in self.plan.columns]
+        present = {name.lower() for name in header}
+        columns = [column for column in self.plan.columns if column.field is None or column.field.lower() in present]
+        missing = [column.field for column in self.plan.columns if column.field and column.field.lower() not in present]
+        if missing:
+            log.info("%s: the Bulk job began before %s were read; their columns are back-filled after it",
+                     self.plan.object_name, ", ".join(missing))
+        return _HeaderReader(RowConverter(columns, source="csv", dialect=self.dialect, header=header),
+                             self._writer(columns) if missing else self.writer, missing)
+
+    def _writer(self, columns: Sequence[Column]) -> MirrorWriter:
+        order = write_order(columns)
+        return MirrorWriter(self.plan.table, [column.column for column in order], dialect=self.ctx.services.db.dialect,
+                            empty_is_null=[column.column for column in order if is_text(column)])
 
     # ----- writing ---------------------------------------------------------------------
 
@@ -297,12 +314,14 @@ class ObjectSync:
                                                  str(exc)))
         return _Batch(rows, errors, len(records))
 
-    def _commit(self, batch: "_Batch", *, after: Callable[[Any], None] | None) -> None:
-        """Write one batch, its errors, the run's progress and ``after`` (the cursor) in one transaction."""
+    def _commit(self, batch: "_Batch", *, after: Callable[[Any], None] | None,
+                writer: MirrorWriter | None = None) -> None:
+        """Write one batch, its errors, the run's progress and ``after`` (the cursor) in one
+        transaction, with the object's writer unless ``writer`` (of fewer columns) is given."""
         self.ctx.check()
         errors = list(batch.errors)
         with self.ctx.services.db.session() as session:
-            result = self.writer.write(session, batch.rows, all_new=self._all_new)
+            result = (writer or self.writer).write(session, batch.rows, all_new=self._all_new)
             for failure in result.failures:
                 field = next((column.field for column in self.plan.columns if column.column == failure.column), None)
                 errors.append(self._record_error(batch.rows[failure.index][0], field, failure.message))
@@ -334,6 +353,15 @@ class _Batch:
     count: int
 
 
+@dataclass(frozen=True)
+class _HeaderReader:
+    """How rows under one Bulk header are converted and written, and the plan's fields it lacks."""
+
+    converter: RowConverter
+    writer: MirrorWriter
+    missing: list[str]
+
+
 @dataclass
 class _RawBatch:
     """Rows of a Bulk results page as read; the page's last batch says where the next starts."""
@@ -343,6 +371,11 @@ class _RawBatch:
     page_end: bool = False
     next_locator: str | None = None
     page_rows: int = 0
+
+
+def _created(job: BulkJob) -> datetime | None:
+    """When Salesforce created the job, by its clock (None when it did not say)."""
+    return parse_stamp(job.created) if job.created else None
 
 
 def _log_batch(object_name: str, result: WriteResult, errors: int) -> None:

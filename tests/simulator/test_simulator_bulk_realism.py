@@ -169,3 +169,70 @@ def test_every_bulk_answer_counts_and_says_so(sim: SalesforceSimulator, sf: Sale
     usages = [answer.headers["Sforce-Limit-Info"] for answer in answers]
     assert usages == [f"api-usage={used + n}/15000" for n in range(1, 7)]
     assert sim.org.api_requests_used == used + 6
+
+
+def test_a_large_job_reads_its_chunks_by_id_range_at_different_times(sim: SalesforceSimulator, sf: Salesforce,
+                                                                     session: requests.Session, now: datetime) -> None:
+    sim.org.generate("Lead", 300)
+    sim.bulk_jobs.chunk_rows = 100
+    ids = sorted(sim.org.ids("Lead", include_deleted=True))
+    early, late = ids[0], ids[-1]
+    seen: list[tuple[int, int]] = []
+
+    def between_chunks(job_id: str, chunk: int, chunks: int) -> None:
+        seen.append((chunk, chunks))
+        if chunk == 1:
+            sim.org.update("Lead", early, LastName="Changed after its chunk")
+            sim.clock.advance(timedelta(minutes=20))
+            sim.org.update("Lead", late, LastName="Changed before its chunk")
+
+    hook = sim.bulk_jobs.add_chunk_hook(between_chunks)
+    rows = _rows(list(sf.bulk2.Lead.query("SELECT Id, LastName, SystemModstamp FROM Lead", wait=WAIT)))
+    sim.bulk_jobs.remove_chunk_hook(hook)
+    chunks = -(-len(ids) // 100)
+    assert seen == [(chunk, chunks) for chunk in range(1, chunks + 1)]
+    polls = sim.request_log.entries(lambda e: e.method == "GET" and re.search(r"/jobs/query/750\w+$", e.path))
+    assert len(polls) == chunks  # one Id range per poll
+    by_id = {row["Id"]: row for row in rows}
+    assert len(by_id) == len(ids)
+    # Not a snapshot: the early chunk holds the old name, the late one the new.
+    assert by_id[early]["LastName"] != "Changed after its chunk"
+    assert by_id[late]["LastName"] == "Changed before its chunk"
+    # The newest stamp among the rows is past the early change: only the job's creation bounds it.
+    newest = max(row["SystemModstamp"] for row in rows).replace("Z", "+00:00")
+    missed = sf.query_all(f"SELECT Id FROM Lead WHERE SystemModstamp > {newest}")["records"]
+    assert early not in {row["Id"] for row in missed}
+    info = sf.bulk2.Lead._client.get_job(polls[0].path.rsplit("/", 1)[1], True)
+    assert info["createdDate"] == "2024-06-01T12:00:00.000+0000" == now.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    since = info["createdDate"].replace("+0000", "Z")
+    caught = sf.query_all(f"SELECT Id FROM Lead WHERE SystemModstamp >= {since}")["records"]
+    assert {early, late} <= {row["Id"] for row in caught}
+
+
+def test_a_small_job_or_an_ordered_one_is_read_at_once(sim: SalesforceSimulator, sf: Salesforce) -> None:
+    sim.org.generate("Lead", 300)
+    sim.bulk_jobs.chunk_rows = 100
+    list(sf.bulk2.Lead.query("SELECT Id FROM Lead ORDER BY Id", wait=WAIT))
+    sim.bulk_jobs.chunk_rows = None
+    list(sf.bulk2.Lead.query("SELECT Id FROM Lead", wait=WAIT))
+    polls = sim.request_log.entries(lambda e: e.method == "GET" and re.search(r"/jobs/query/750\w+$", e.path))
+    assert len(polls) == 4  # two per job: InProgress, then JobComplete
+
+
+def test_a_job_status_poll_can_fail_alone(sim: SalesforceSimulator, sf: Salesforce,
+                                         session: requests.Session) -> None:
+    auth = {"Authorization": f"Bearer {sf.session_id}", "Content-Type": "application/json"}
+    sim.fail_next_requests(1, status=503, scope="bulk_poll")
+    created = session.post(JOBS, json={"operation": "query", "query": "SELECT Id FROM Lead"}, headers=auth)
+    assert created.status_code == 200 and sf.query("SELECT Id FROM Lead LIMIT 1")["records"]
+    failed = session.get(f"{JOBS}/{created.json()['id']}", headers=auth)
+    assert failed.status_code == 503 and failed.json()[0]["errorCode"] == "SERVER_UNAVAILABLE"
+    assert session.get(f"{JOBS}/{created.json()['id']}", headers=auth).json()["state"] == "InProgress"
+
+
+def test_results_with_a_byte_order_mark(sim: SalesforceSimulator, sf: Salesforce) -> None:
+    sim.faults.bulk_results_with_bom = True
+    pages = list(sf.bulk2.Contact.query("SELECT Id, LastName FROM Contact", wait=WAIT))
+    assert pages[0].startswith('\ufeff"Id","LastName"\n')
+    sim.clear_faults()
+    assert list(sf.bulk2.Contact.query("SELECT Id FROM Contact", wait=WAIT))[0].startswith('"Id"\n')
