@@ -27,7 +27,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar, cast
 
-from bot.messages import printable
+from bot.messages import printable, quoted
 
 T = TypeVar("T")
 
@@ -39,6 +39,22 @@ _WORDLESS = (bool, int, float, Decimal, datetime, date, timedelta, Enum, type(No
 def escape(text: str) -> str:
     """``text`` as Slack shows it literally in mrkdwn (``&``, ``<`` and ``>`` as entities)."""
     return printable(text, keep="\n\t").translate(_ENTITIES)
+
+
+def shortened(text: str, limit: int) -> str:
+    """Escaped ``text`` cut to ``limit`` characters with an ellipsis, never inside an entity."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    amp = head.rfind("&")
+    if amp != -1 and ";" not in head[amp:]:
+        head = head[:amp]  # "&l" would show as it is: the whole "&lt;" goes instead
+    return head + "…"
+
+
+def code(value: str) -> str:
+    """What a person typed, echoed in mrkdwn: :func:`bot.messages.quoted`, then escaped."""
+    return escape(quoted(value))
 
 
 def escaped(value: T) -> T:
