@@ -738,16 +738,22 @@ MSG: Final = _Messages()
 ECHO_LIMIT = 80
 
 
+def printable(value: str, *, keep: str = "") -> str:
+    """``value`` with its control and format characters (NUL, escapes, bidi overrides,
+    zero-width spaces) shown as U+FFFD, but those in ``keep``: nothing invisible changes how it reads."""
+    return "".join("\ufffd" if ch not in keep and unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in value)
+
+
 def quoted(value: str, *, limit: int = ECHO_LIMIT) -> str:
-    """Text a person typed, safe to show inside `backticks` in Slack mrkdwn.
+    """Text a person typed, fit to show inside `backticks` in a sentence.
 
     Control and format characters (NUL, escapes, bidi overrides) show as U+FFFD; long
     values are cut with an ellipsis; a backtick becomes a look-alike so nothing typed can
-    close the code span; ``&``, ``<`` and ``>`` are escaped as Slack asks, so that
-    ``<!channel>`` or ``<@U…>`` shows as typed and never pings anyone.
+    close the code span. Slack's escaping (so that ``<!channel>`` shows as typed and never
+    pings anyone) is done where the sentence is shown, as for all text syncbot did not
+    write: ``handlers.mrkdwn``.
     """
-    cleaned = "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in value)
+    cleaned = printable(value)
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
-    cleaned = cleaned.replace("`", "\u02cb")
-    return cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return cleaned.replace("`", "\u02cb")

@@ -7,9 +7,10 @@ from typing import Any
 
 from bot.alerts.kinds import AlertKind, parse_iso
 from bot.messages import MSG
-from handlers.blocks import MESSAGE_BLOCK_LIMIT, Block, context, escape, line_sections, section
+from handlers.blocks import MESSAGE_BLOCK_LIMIT, Block, context, line_sections, section
 from handlers.commands import Reply
 from handlers.formatting import duration, slack_date
+from handlers.mrkdwn import escaped
 
 Facts = dict[str, Any]
 
@@ -19,8 +20,12 @@ _OBJECT_SECTIONS = MESSAGE_BLOCK_LIMIT - 10
 
 
 def alert_message(kind: str, facts: Facts) -> Reply:
-    """The text and blocks of one alert."""
-    return Reply.of(_RENDERERS[AlertKind(kind)](facts))
+    """The text and blocks of one alert.
+
+    Facts quote Salesforce (the org's name, its error messages, field names) and the
+    database: every string in them is escaped here, once, so no renderer below can forget.
+    """
+    return Reply.of(_RENDERERS[AlertKind(kind)](escaped(facts)))
 
 
 def plural(count: int, words: tuple[str, str]) -> str:
@@ -165,7 +170,7 @@ def _progress_detail(item: Facts) -> str:
 def _progress_object(item: Facts) -> str:
     method = MSG.method_names.get(item.get("method") or "", "")
     return MSG.progress_object.format(
-        object=escape(item["name"]), method=MSG.progress_method.format(method=method) if method else "",
+        object=item["name"], method=MSG.progress_method.format(method=method) if method else "",
         bar=progress_bar(_fraction(item)), detail=_progress_detail(item),
     )
 
@@ -225,13 +230,13 @@ def _drift(facts: Facts) -> list[Block]:
     if added:
         its, was = MSG.alert_drift_added_words[0 if len(added) == 1 else 1]
         lines.append(MSG.alert_drift_added.format(
-            fields=", ".join(escape(name) for name, _column in added), its=its, was=was,
+            fields=", ".join(name for name, _column in added), its=its, was=was,
             columns=", ".join(f"`{column}`" for _name, column in added),
             rows=plural(int(facts.get("backfilled") or 0), MSG.alert_rows_word)))
     if removed:
         its, keeps = MSG.alert_drift_removed_words[0 if len(removed) == 1 else 1]
         lines.append(MSG.alert_drift_removed.format(
-            fields=", ".join(escape(name) for name, _column in removed), its=its, keeps=keeps,
+            fields=", ".join(name for name, _column in removed), its=its, keeps=keeps,
             columns=", ".join(f"`{column}`" for _name, column in removed)))
     lines += [str(message) for message in facts.get("other") or []]
     if facts.get("pause_days") is not None:

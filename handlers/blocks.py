@@ -6,17 +6,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.messages import MSG
+from handlers.mrkdwn import escape as escape  # the one escape, also reachable from here
 
 Block = dict[str, Any]
 
 # Slack's limits: 3,000 characters of text in a section, 50 blocks in a message.
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
-
-
-def escape(text: str) -> str:
-    """Text from Salesforce or the database made safe for mrkdwn (``&``, ``<`` and ``>``)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def section(text: str) -> Block:

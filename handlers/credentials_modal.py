@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import LoginFailed, SyncbotError
-from bot.messages import MSG, quoted
+from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.gateway import OrgInfo
 from bot.setup.credentials import (
@@ -31,6 +31,7 @@ from bot.setup import progress
 from bot.setup.progress import Step
 from handlers.authorization import AdminCheck
 from handlers.blocks import context, plain, section
+from handlers.mrkdwn import code, escape
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def credentials_modal(
     for block in inputs:
         blocks.append(block)
         if error and block["block_id"] == error[0]:
-            blocks.append(context(MSG.modal_field_error.format(message=error[1])))
+            blocks.append(context(MSG.modal_field_error.format(message=escape(error[1]))))
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -114,7 +115,7 @@ def saved_text(org: OrgInfo) -> str:
     """Who logged in to which org (the org itself says whether it is a sandbox)."""
     kind = MSG.org_kind_sandbox if org.is_sandbox else MSG.org_kind_production
     return MSG.credentials_saved.format(
-        username=quoted(org.username), org_name=quoted(org.org_name), org_id=org.org_id, kind=kind
+        username=code(org.username), org_name=code(org.org_name), org_id=org.org_id, kind=kind
     )
 
 
@@ -306,7 +307,7 @@ def _show_late(services: Services, client: WebClient, team_id: str, view_id: str
     if verdict.org is not None:
         _post_result(response_url, saved_text(verdict.org), _next_step_line(services, team_id))
     elif not updated:
-        _post_result(response_url, MSG.credentials_not_saved.format(reason=verdict.message), "")
+        _post_result(response_url, MSG.credentials_not_saved.format(reason=escape(verdict.message)), "")
 
 
 def _next_step_line(services: Services, team_id: str) -> str:

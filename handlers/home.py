@@ -22,10 +22,11 @@ from bot.messages import MSG
 from bot.runtime import Services
 from bot.setup.progress import Step
 from bot.status import SyncStatus
-from handlers.blocks import Block, context, escape, plain, section
+from handlers.blocks import Block, context, plain, section
 from handlers.commands.status import status_lines
 from handlers.formatting import duration, slack_date
 from handlers.home_chart import ChartFile, HomeCharts
+from handlers.mrkdwn import escaped
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 def home_view(current: SyncStatus) -> dict[str, Any]:
     """The Home tab before the sync is started: each setup step done, next, or still to do,
     then the state."""
+    current = escaped(current)  # everyone sees the org's name and Salesforce's words here
     state = current.progress
     lines = []
     for step in Step:
@@ -56,6 +58,7 @@ def home_view(current: SyncStatus) -> dict[str, Any]:
 
 def dashboard_view(board: Dashboard, chart: ChartFile | None) -> dict[str, Any]:
     """The Home tab of a started sync; ``chart`` is the uploaded chart of its cycles, if any."""
+    board = escaped(board)  # everyone sees the org's name and Salesforce's words here
     setup = " · ".join(MSG.home_step_done.format(label=MSG.home_steps_short[step.value]) for step in Step)
     return {
         "type": "home",
@@ -118,7 +121,7 @@ def _last_cycle(cycle: Cycle | None) -> str:
     return MSG.home_last_cycle.format(
         when=slack_date(cycle.started_at), trigger=cycle.trigger, status=cycle.status,
         written=f"{cycle.records_written:,}", deleted=f"{cycle.records_deleted:,}",
-        duration=duration(cycle.seconds), error=f" — {escape(cycle.error)}" if cycle.error else "",
+        duration=duration(cycle.seconds), error=f" — {cycle.error}" if cycle.error else "",
     )
 
 
@@ -161,7 +164,7 @@ def _errors(board: Dashboard) -> list[str]:
             when=slack_date(error.occurred_at), kind=error.kind,
             where=(f" {error.object_name}" + (f" {error.record_id}" if error.record_id else ""))
             if error.object_name else "",
-            message=escape(error.message),
+            message=error.message,
         )
         for error in board.errors
     ]

@@ -104,7 +104,7 @@ def test_malformed_arguments_change_nothing(bot: RunningBot) -> None:
         "hide": "Usage: `/sync hide Object.Field`",
         "map Lead.Email": "Usage: `/sync map Object.Field column`",
         "start now": "Usage: `/sync start [yes]`",
-        "channel": "Usage: `/sync channel <#channel>`",
+        "channel": "Usage: `/sync channel &lt;#channel&gt;`",  # shown as typed, not a channel link
         "channel general": "Name a channel, e.g. `/sync channel #sales-ops`.",
     }
     for text, expected in cases.items():

@@ -40,6 +40,8 @@ ORG_CREATED = datetime(2020, 3, 14, 9, 0, tzinfo=timezone.utc)
 _AUDIT_FIELDS = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
 # Org-level values that formula fields read, like a custom setting in a real org.
 DEFAULT_FORMULA_INPUTS: dict[str, Any] = {"EUR_Rate__c": 0.92}
+# Company Information refuses a longer organization name.
+ORG_NAME_LIMIT = 80
 
 
 @dataclass
@@ -110,6 +112,22 @@ class SimulatedOrg(SchemaEditing):
     def __repr__(self) -> str:
         kind = "sandbox" if self.is_sandbox else "production"
         return f"SimulatedOrg({self.name!r}, {self.org_id}, {kind}, {self.instance_host})"
+
+    def rename(self, name: str) -> None:
+        """Change the org's name, as an admin does under Setup > Company Information.
+
+        The name is free text (Salesforce keeps any characters); the ``Organization``
+        record and the login's ``organizationName`` show it from now on. The instance host
+        stays: renaming an org does not move it.
+        """
+        if not name or len(name) > ORG_NAME_LIMIT:
+            raise ValueError(f"an organization name has 1 to {ORG_NAME_LIMIT} characters: {name!r}")
+        with self._lock:
+            self.name = name
+            stamp = self.stamps.reserve(1)[0]
+            record = self._tables["Organization"][self.org_id]
+            self._tables["Organization"][self.org_id] = {**record, "Name": name, "LastModifiedDate": stamp,
+                                                         "SystemModstamp": stamp}
 
     # ----- users ---------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .org import SimulatedUser
 
 Record = dict[str, Any]
+# Setup refuses longer labels (of objects and of fields alike); any characters are kept.
+LABEL_LIMIT = 40
 
 
 class SchemaEditing:
@@ -46,6 +48,7 @@ class SchemaEditing:
     def add_custom_field(self, object_name: str, name: str, type_: str, **attributes: Any) -> FieldDef:
         """Add a custom field (``__c`` appended when missing); see :func:`schema.custom_field`.
         Adding one that exists replaces its definition, as :meth:`change_field` does."""
+        _check_labels(attributes.get("label"))
         definition = custom_field(name, type_, **attributes)
         with self._lock:
             obj = self.object(object_name)
@@ -91,6 +94,7 @@ class SchemaEditing:
         """
         if "name" in attributes:
             raise ValueError("a field's API name cannot be changed here: remove it and add another")
+        _check_labels(attributes.get("label"))
         with self._lock:
             obj = self.object(object_name)
             definition = replace(self._field(obj, field_name), **attributes)
@@ -98,6 +102,16 @@ class SchemaEditing:
             self._convert_values(obj.name, definition)
             self.metadata.touch(obj.name)
         return definition
+
+    def relabel_object(self, object_name: str, label: str, label_plural: str | None = None) -> ObjectDef:
+        """Change an object's label (and plural label), as an admin does in the Object Manager.
+        Labels are free text: Salesforce keeps whatever characters the admin typed."""
+        _check_labels(label, label_plural)
+        with self._lock:
+            obj = self.object(object_name)
+            obj.label, obj.label_plural = label, label_plural if label_plural is not None else label
+            self.metadata.touch(obj.name)
+        return obj
 
     def hide_field(self, object_name: str, field_name: str, username: str | None = None) -> None:
         """Hide a field from one user (or all users): field-level security."""
@@ -163,3 +177,9 @@ class SchemaEditing:
 
     def _users_named(self, username: str | None) -> list[SimulatedUser]:
         return list(self.users.values()) if username is None else [self.users[username.lower()]]
+
+
+def _check_labels(*labels: str | None) -> None:
+    for label in labels:
+        if label is not None and len(label) > LABEL_LIMIT:
+            raise ValueError(f"a label has at most {LABEL_LIMIT} characters: {label!r}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot import duplicates
 from bot.duplicates import DuplicateGroup, DuplicateRecord, DuplicateReport
 from bot.messages import MSG
-from handlers.blocks import Block, context, escape, line_sections, section
+from handlers.blocks import Block, context, line_sections, section
 from handlers.commands import Invocation, Reply, subcommand
 from handlers.files import upload_csv
+from handlers.mrkdwn import escaped
 
 # Emails listed in the answer itself; a longer list comes as a CSV file as well.
 SHOWN_GROUPS = 25
@@ -17,7 +18,8 @@ SHOWN_GROUPS = 25
 def run_duplicates(inv: Invocation) -> Reply:
     """People that appear more than once (the same email across or within Leads and Contacts)."""
     inv.arguments("duplicates")
-    report = duplicates.find(inv.services, inv.team_id)
+    found = duplicates.find(inv.services, inv.team_id)
+    report = escaped(found)  # names and emails are record values; the CSV file has them as they are
     if not report.groups:
         return Reply.of([section(MSG.duplicates_none.format(objects=_objects(report.searched))),
                          *_left_out(report)])
@@ -32,19 +34,19 @@ def run_duplicates(inv: Invocation) -> Reply:
     if len(report.groups) > SHOWN_GROUPS:
         blocks.append(context(MSG.duplicates_more.format(shown=SHOWN_GROUPS, total=f"{len(report.groups):,}")))
         attached = upload_csv(inv.client, inv.channel_id, inv.user_id, duplicates.DUPLICATES_CSV_FILENAME,
-                              duplicates.report_csv(report), MSG.duplicates_csv_title)
+                              duplicates.report_csv(found), MSG.duplicates_csv_title)
         blocks.append(section(attached))
     return Reply.of(blocks)
 
 
 def _group_line(group: DuplicateGroup) -> str:
     return MSG.duplicates_group.format(
-        email=escape(group.email), records=", ".join(_record(record) for record in group.records)
+        email=group.email, records=", ".join(_record(record) for record in group.records)
     )
 
 
 def _record(record: DuplicateRecord) -> str:
-    name = escape(record.name) if record.name else MSG.duplicates_no_name
+    name = record.name or MSG.duplicates_no_name
     if record.url:
         # A "|" would end the link text early; Slack shows the look-alike just the same.
         return MSG.duplicates_record_link.format(

@@ -7,10 +7,12 @@ from bot.setup import fields as field_setup
 from bot.setup.fields import FieldView, Overview
 from handlers.blocks import context, line_sections, section
 from handlers.commands import Invocation, Reply, subcommand
+from handlers.mrkdwn import escaped
 
 
 def summary_lines(overview: Overview) -> list[str]:
-    """One line per object with its counts, then the objects the setting and the catalog disagree on."""
+    """One line per object with its counts, then the objects the setting and the catalog disagree on
+    (``overview`` escaped for mrkdwn)."""
     lines = []
     for obj in overview.objects:
         if not obj.configured:
@@ -31,7 +33,7 @@ def summary_lines(overview: Overview) -> list[str]:
 
 
 def field_line(view: FieldView) -> str:
-    """One field with its tags."""
+    """One field with its tags (``view`` escaped for mrkdwn)."""
     line = MSG.field_line.format(name=view.name, label=view.label, type=view.type)
     if view.required:
         line += MSG.field_tag_required
@@ -55,10 +57,11 @@ def run_fields(inv: Invocation) -> Reply:
     synced = field_setup.tables_created(inv.services, inv.team_id)
     footer = MSG.fields_footer_after if synced else MSG.fields_footer_before
     if args:
-        name, views = field_setup.object_fields(inv.services, inv.team_id, args[0])
+        # Labels are Salesforce's free text: escaped with every other word of the views.
+        name, views = escaped(field_setup.object_fields(inv.services, inv.team_id, args[0]))
         header = MSG.fields_object_header.format(name=name, count=len(views))
         lines = [field_line(view) for view in views]
     else:
         header = MSG.fields_header
-        lines = summary_lines(field_setup.overview(inv.services, inv.team_id, dropped))
+        lines = summary_lines(escaped(field_setup.overview(inv.services, inv.team_id, dropped)))
     return Reply.of([section(header), *line_sections(lines), context(footer)])

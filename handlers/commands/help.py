@@ -6,6 +6,7 @@ from bot.messages import MSG
 from bot.setup import progress
 from handlers.blocks import context, section
 from handlers.commands import REGISTRY, Invocation, Reply, subcommand
+from handlers.mrkdwn import escape
 
 
 def help_reply(inv: Invocation, *, prefix: str | None = None) -> Reply:
@@ -14,7 +15,8 @@ def help_reply(inv: Invocation, *, prefix: str | None = None) -> Reply:
     lines = []
     for usage, text in MSG.help_lines.items():
         registered = REGISTRY.get(usage.split()[0])
-        lines.append(f"`/sync {usage}` — {text}" + (" _(admin)_" if registered and registered.admin else ""))
+        # "channel <#channel>" is to be read, not a link to a channel named "channel".
+        lines.append(f"`/sync {escape(usage)}` — {text}" + (" _(admin)_" if registered and registered.admin else ""))
     step = state.next_step
     next_line = MSG.help_next_step.format(step=step.value) if step else MSG.help_all_set
     head = [section(prefix)] if prefix else []

@@ -12,10 +12,11 @@ from bot.errors import UserInputError
 from bot.history import ErrorView, RunView
 from bot.messages import MSG
 from handlers.alerts import plural
-from handlers.blocks import Block, context, escape, section
+from handlers.blocks import Block, context, section
 from handlers.commands import Invocation, Reply, subcommand
 from handlers.formatting import duration, slack_date
 from handlers.files import upload_csv
+from handlers.mrkdwn import escaped, shortened
 from storage.types import utcnow
 
 ERRORS_USAGE = "errors [csv]"
@@ -41,7 +42,7 @@ def ago(when: datetime, now: datetime) -> str:
 def run_history(inv: Invocation) -> Reply:
     """Recent sync runs: when, why, how they ended, what they changed and what they cost."""
     inv.arguments("history")
-    views = sync_history.recent_runs(inv.services, inv.team_id)
+    views = escaped(sync_history.recent_runs(inv.services, inv.team_id))  # errors quote Salesforce
     if not views:
         return Reply(text=MSG.history_empty)
     now = utcnow()
@@ -64,16 +65,16 @@ def _run_blocks(view: RunView, now: datetime, widths: list[int]) -> list[Block]:
     if view.record_errors:
         how += " · " + plural(view.record_errors, MSG.history_record_errors)
     text = MSG.history_run.format(
-        status=MSG.history_statuses.get(view.status, escape(view.status)),
+        status=MSG.history_statuses.get(view.status, view.status),
         ago=ago(view.started_at, now),
-        trigger=MSG.history_triggers.get(view.trigger, escape(view.trigger)),
+        trigger=MSG.history_triggers.get(view.trigger, view.trigger),
         inserted=counts[0], updated=counts[1], deleted=counts[2], how=how,
     )
     notes = [MSG.history_started.format(when=slack_date(view.started_at))]
     if view.repairs:
         notes.append(MSG.history_repairs.format(counts=repair_counts(view.repairs)))
     if view.error:
-        notes.append(escape(view.error))
+        notes.append(view.error)
     return [section(text), context(" · ".join(notes))]
 
 
@@ -92,7 +93,7 @@ def run_errors(inv: Invocation) -> Reply:
             raise UserInputError(MSG.usage.format(usage=ERRORS_USAGE))
         return Reply(text=upload_csv(inv.client, inv.channel_id, inv.user_id, ERRORS_CSV_FILENAME,
                                      errors_csv(inv.services, inv.team_id), MSG.errors_csv_title))
-    views = sync_history.recent_errors(inv.services, inv.team_id)
+    views = escaped(sync_history.recent_errors(inv.services, inv.team_id))  # Salesforce's words, record ids
     if not views:
         return Reply(text=MSG.errors_empty)
     now = utcnow()
@@ -104,14 +105,14 @@ def run_errors(inv: Invocation) -> Reply:
 
 def _error_blocks(view: ErrorView, now: datetime) -> list[Block]:
     where = [MSG.error_whole_cycle] if not view.object_name else [
-        MSG.error_record.format(object=escape(view.object_name), record_id=escape(view.record_id))
-        if view.record_id else escape(view.object_name)
+        MSG.error_record.format(object=view.object_name, record_id=view.record_id)
+        if view.record_id else view.object_name
     ]
     if view.field_name:
-        where.append(MSG.error_field.format(field=escape(view.field_name)))
-    title = MSG.error_title.format(kind=MSG.error_kinds.get(view.kind, escape(view.kind)), where=" · ".join(where),
+        where.append(MSG.error_field.format(field=view.field_name))
+    title = MSG.error_title.format(kind=MSG.error_kinds.get(view.kind, view.kind), where=" · ".join(where),
                                    ago=ago(view.occurred_at, now))
-    message = view.message if len(view.message) <= MESSAGE_CHARS else view.message[:MESSAGE_CHARS - 1] + "…"
     # One quote line per line of the message, so a multi-line error stays quoted.
-    quoted = "\n".join(MSG.error_message.format(message=line) for line in escape(message).splitlines() or [""])
+    lines = shortened(view.message, MESSAGE_CHARS).splitlines()
+    quoted = "\n".join(MSG.error_message.format(message=line) for line in lines or [""])
     return [section(f"{title}\n{quoted}"), context(slack_date(view.occurred_at))]

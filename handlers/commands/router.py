@@ -16,11 +16,12 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.errors import SyncbotError
-from bot.messages import MSG, quoted
+from bot.messages import MSG
 from bot.runtime import Services
 from handlers.authorization import AdminCheck
 from handlers.commands import Invocation, Reply, Subcommand, load_all
 from handlers.commands.help import help_reply
+from handlers.mrkdwn import code, escape
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ def execute(sub: Subcommand, inv: Invocation, admins: AdminCheck) -> Reply | Non
         return sub.handler(inv)
     except SyncbotError as exc:
         outcome = "refused"
-        return Reply(text=str(exc))
+        # An error's words are plain text: they may quote Salesforce or what was typed.
+        return Reply(text=escape(str(exc)))
     except Exception:
         outcome = "error"
         log.exception("/sync %s failed for team %s", sub.name, inv.team_id)
@@ -89,7 +91,7 @@ def register(app: App, services: Services, admins: AdminCheck) -> None:
         sub = registry.get(name)
         if sub is None:
             metrics.SUBCOMMANDS.labels(subcommand="unknown", outcome="refused").inc()
-            ack(**help_reply(inv, prefix=MSG.unknown_subcommand.format(command=quoted(name))).payload())
+            ack(**help_reply(inv, prefix=MSG.unknown_subcommand.format(command=code(name))).payload())
             return
         if sub.inline:
             reply = execute(sub, inv, admins)
@@ -109,7 +111,7 @@ def register(app: App, services: Services, admins: AdminCheck) -> None:
         command = (body.get("actions") or [{}])[0].get("value", "")
         sub = registry.get(command)
         if command not in CONFIRMABLE or sub is None:
-            respond(replace_original=True, text=MSG.unknown_subcommand.format(command=quoted(command)))
+            respond(replace_original=True, text=MSG.unknown_subcommand.format(command=code(command)))
             return
         inv = Invocation(
             services=services,

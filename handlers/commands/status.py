@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-
 from bot import status as sync_status
 from bot.messages import MSG
 from bot.status import ObjectProgress, SyncState, SyncStatus
-from handlers.blocks import context, escape, section
+from handlers.blocks import context, section
 from handlers.commands import Invocation, Reply, subcommand
 from handlers.formatting import duration, slack_date
+from handlers.mrkdwn import escaped
 
 _METHODS = {"rest": "REST", "bulk": "Bulk"}
 
 
 def status_lines(current: SyncStatus) -> list[str]:
-    """The status as lines; the first holds exactly one of the four states."""
+    """The status as lines; the first holds exactly one of the four states.
+
+    ``current`` has been through :func:`handlers.mrkdwn.escaped`: it quotes Salesforce
+    (the org's name, the failure's words).
+    """
     state = current.progress
     if current.state is SyncState.NOT_STARTED:
         first = MSG.status_not_started
     elif current.state is SyncState.LAST_SYNCED and current.last_synced_at:
         first = MSG.status_last_synced.format(when=slack_date(current.last_synced_at))
     elif current.state is SyncState.FAILED:
-        # The failure quotes Salesforce, whose words may hold mrkdwn characters.
-        first = MSG.status_failed.format(failure=escape(current.failure or ""))
+        first = MSG.status_failed.format(failure=current.failure or "")
     else:
         first = MSG.status_in_progress
     lines = [first]
@@ -87,5 +90,5 @@ def _changes_line(current: SyncStatus) -> str:
 def run(inv: Invocation) -> Reply:
     """Show the sync state."""
     inv.arguments("status")
-    lines = status_lines(sync_status.current(inv.services, inv.team_id))
+    lines = status_lines(escaped(sync_status.current(inv.services, inv.team_id)))
     return Reply.of([section(lines[0]), *(context(line) for line in lines[1:])])

@@ -10,6 +10,7 @@ from handlers.authorization import AdminCheck
 from handlers.blocks import line_sections, section
 from handlers.commands import Invocation, Reply, subcommand
 from handlers.formatting import slack_date
+from handlers.mrkdwn import escape, escaped
 
 
 @subcommand("verify", usage="verify [fix]", admin=False)
@@ -24,7 +25,7 @@ def run(inv: Invocation) -> Reply:
                                                          command="verify fix")
         run_record = verification.fix(inv.services, inv.team_id)
         if run_record.status != "succeeded" and run_record.error:
-            lines.append(MSG.verify_fix_failed.format(error=run_record.error))
+            lines.append(MSG.verify_fix_failed.format(error=escape(run_record.error)))
         lines.append(MSG.verify_fixed.format(
             added=run_record.fields_added, columns=_plural(run_record.fields_added, "column", "columns"),
             backfilled=run_record.rows_backfilled,
@@ -33,7 +34,7 @@ def run(inv: Invocation) -> Reply:
             rows=_plural(run_record.rows_purged, "row", "rows"), repaired=run_record.rows_repaired,
             rerows=_plural(run_record.rows_repaired, "row", "rows"), formulas=run_record.formulas_changed,
             frows=_plural(run_record.formulas_changed, "row", "rows")))
-    result = verification.verify(inv.services, inv.team_id)
+    result = escaped(verification.verify(inv.services, inv.team_id))  # a refusal is in Salesforce's words
     if not result.objects:
         return Reply(text=MSG.verify_no_tables)
     for check in result.objects:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Callable
 from email.utils import format_datetime
 
 import pytest
@@ -144,3 +145,41 @@ def test_formula_changes_without_touching_the_stamp(sim: SalesforceSimulator, sf
         sim.org.update("Lead", lead, Revenue_EUR__c=1.0)
     with pytest.raises(SalesforceMalformedRequest):
         sf.Lead.update(lead, {"Revenue_EUR__c": 1.0})
+
+
+# Labels and names are free text in Salesforce: an admin may type markup into them.
+MARKUP = "<!here> & <https://evil.example|log in>"  # a label may have up to 40 characters
+
+
+def test_labels_are_free_text_and_a_relabel_moves_the_describe_date(
+        sim: SalesforceSimulator, session: requests.Session, sf: Salesforce, now: datetime) -> None:
+    auth = {"Authorization": f"Bearer {sf.session_id}"}
+    sim.org.change_field("Lead", "Email", label=MARKUP)
+    sim.org.add_custom_field("Lead", "Notes", "string", label=MARKUP[::-1])
+    assert _fields(sf)["Email"]["label"] == MARKUP and _fields(sf)["Notes__c"]["label"] == MARKUP[::-1]
+    with pytest.raises(ValueError):
+        sim.org.change_field("Lead", "Email", label=MARKUP + "!!")  # Setup takes 40 characters at most
+    before = session.get(DESCRIBE, headers=auth).headers["Last-Modified"]
+    sim.org.relabel_object("Lead", MARKUP, MARKUP.upper())
+    described = session.get(DESCRIBE, headers={**auth, "If-Modified-Since": before})
+    # Two changes already used "now" and the second after it: the third moves a second further.
+    assert described.status_code == 200 and described.headers["Last-Modified"] == _http_date(now + timedelta(seconds=2))
+    assert (described.json()["label"], described.json()["labelPlural"]) == (MARKUP, MARKUP.upper())
+    listed = {entry["name"]: entry for entry in sf.describe()["sobjects"]}
+    assert listed["Lead"]["label"] == MARKUP
+
+
+def test_a_renamed_org_shows_its_new_name_on_the_record_and_at_login(
+        sim: SalesforceSimulator, login: Callable[..., Salesforce]) -> None:
+    sf = login()
+    before = sf.query("SELECT Name, SystemModstamp FROM Organization")["records"][0]
+    sim.clock.advance(60)
+    sim.org.rename(MARKUP)
+    after = sf.query("SELECT Name, SystemModstamp FROM Organization")["records"][0]
+    assert (before["Name"], after["Name"]) == ("Acme Corp", MARKUP)
+    assert after["SystemModstamp"] > before["SystemModstamp"]
+    again = login()  # the login's userInfo names the org too, XML-escaped on the wire
+    assert again.sf_instance == "acme.my.salesforce.com"  # renaming an org does not move it
+    assert sim.org.name == MARKUP
+    with pytest.raises(ValueError):
+        sim.org.rename("x" * 81)  # Company Information takes 80 characters at most
