@@ -1,8 +1,13 @@
 """Reading records for the sync engine: first pages in Composite batches, further REST
 pages, and Bulk API 2.0 query jobs read page by page from a locator.
 
-Everything here returns plain values (dicts of REST records, CSV text of Bulk pages)
+Everything here returns plain values (dicts of REST records, CSV rows of Bulk pages)
 and raises only syncbot's own errors; the sync engine never sees simple-salesforce.
+
+Text arrives without NUL characters (U+0000), whichever way it was read: PostgreSQL
+text cannot hold them, so one rule for both paths and both databases keeps every copy
+the same. REST JSON carries a NUL as ``\\u0000`` and loses it here, record by record;
+a Bulk CSV page carries raw NUL bytes, dropped from the byte stream as it downloads.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ log = logging.getLogger(__name__)
 # Salesforce runs at most 5 queries in one Composite request (which counts as one API call).
 COMPOSITE_QUERIES = 5
 T = TypeVar("T")
+# The one character Salesforce text may hold and a copy may not (PostgreSQL refuses it).
+NUL = "\x00"
 
 
 @dataclass(frozen=True)
@@ -273,8 +280,7 @@ def _rows(reader: Iterator[list[str]], response: requests.Response) -> Iterator[
 
 
 class _WithoutNul(io.RawIOBase):
-    """A byte stream with NUL bytes dropped: the csv module refuses them, and Salesforce's
-    text can hold them (simple-salesforce drops them too)."""
+    """A byte stream with NUL bytes dropped (in UTF-8 a 0 byte is only ever U+0000)."""
 
     def __init__(self, raw: Any) -> None:
         self._raw = raw
@@ -283,20 +289,35 @@ class _WithoutNul(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        chunk = self._raw.read(len(buffer))
-        if not chunk:
-            return 0
-        chunk = chunk.replace(b"\x00", b"")
-        buffer[:len(chunk)] = chunk
-        return len(chunk)
+        # Returning 0 bytes means the end of the page: a chunk that was NUL from end to end
+        # must be followed by the next one, not by the end (which dropped the page's rest).
+        while True:
+            chunk = self._raw.read(len(buffer))
+            if not chunk:
+                return 0
+            chunk = chunk.replace(_NUL_BYTE, b"")
+            if chunk:
+                buffer[:len(chunk)] = chunk
+                return len(chunk)
+
+
+_NUL_BYTE = NUL.encode()
 
 
 def _page(body: Mapping[str, Any]) -> QueryPage:
     return QueryPage(
-        records=list(body.get("records") or []),
+        records=[_without_nul(record) for record in body.get("records") or []],
         total_size=int(body.get("totalSize") or 0),
         next_url=body.get("nextRecordsUrl") or None,
     )
+
+
+def _without_nul(record: dict[str, Any]) -> dict[str, Any]:
+    # The record is fresh from the JSON parser: change it in place, only where a NUL is.
+    for name, value in record.items():
+        if value.__class__ is str and NUL in value:
+            record[name] = value.replace(NUL, "")
+    return record
 
 
 def _is_refusal_of_composite(error: SalesforceError) -> bool:
