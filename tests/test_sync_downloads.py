@@ -5,10 +5,11 @@ short, and query locators that expire while other objects are read."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
-from bot.simulator import SalesforceSimulator
+from bot.simulator import Request, SalesforceSimulator
 from bot.slack_standin import SlackWebApiStandIn
 from storage import cursors
 from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
@@ -179,3 +180,32 @@ def test_a_connection_dropped_mid_rest_page_is_read_again(sf_bot: RunningBot,
     assert cycle(sf_bot).status == "succeeded"
     assert _dropped(salesforce) == 1
     assert differences(sf_bot, salesforce.org, "Lead") == []
+
+
+# ----- query locators that expire -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bulk_threshold", [5_000])
+def test_query_locators_that_expired_during_a_long_bulk_load_are_read_again_from_the_cursor(
+    bulk_bot: RunningBot, salesforce: SalesforceSimulator
+) -> None:
+    org = salesforce.org
+    org.generate("Lead", 6_000)     # read first, with Bulk
+    org.generate("Opportunity", 2_500)  # read after it (by name), by REST in two pages
+    start_sync(bulk_bot)
+    moved: list[bool] = []
+
+    def long_bulk_load(request: Request) -> None:
+        # The Lead's Bulk job takes longer than a query locator lives unused.
+        if not moved and request.method == "POST" and request.path.endswith("/jobs/query"):
+            moved.append(True)
+            salesforce.clock.advance(timedelta(minutes=16))
+
+    salesforce.add_request_hook(long_bulk_load)
+    assert cycle(bulk_bot).status == "succeeded"
+    _, items = latest_run(bulk_bot)
+    assert moved and items["Lead"].method == "bulk" and items["Opportunity"].method == "rest"
+    refused = salesforce.request_log.entries(lambda entry: entry.status == 400)
+    assert len(refused) == 1 and "/query/" in refused[0].path
+    assert differences(bulk_bot, org, "Opportunity") == [] and differences(bulk_bot, org, "Lead") == []
+    assert bulk_bot.ask("status", user_id=MEMBER).startswith("Last Synced")
