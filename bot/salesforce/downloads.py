@@ -18,6 +18,7 @@ import io
 import logging
 import time
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import Any, TypeVar
 
 import requests
@@ -66,10 +67,9 @@ class PageDownload:
         try:
             while True:
                 try:
-                    for position, row in enumerate(self._reader):
-                        if position >= self._handed:
-                            self._handed += 1
-                            yield row
+                    for row in islice(self._reader, self._handed, None):
+                        self._handed += 1
+                        yield row
                     if self._handed >= self.expected:
                         return
                     raise DownloadCut(MSG.salesforce_download_short.format(rows=self._handed,
