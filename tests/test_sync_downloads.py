@@ -45,44 +45,35 @@ def _others_equal(bot: RunningBot, salesforce: SalesforceSimulator, object_name:
 # ----- NUL characters ---------------------------------------------------------------------
 
 
-def _with_nuls(salesforce: SalesforceSimulator) -> tuple[str, str]:
-    # One text with NULs inside it, one of nothing but NULs.
+def _nuls_are_removed(bot: RunningBot, salesforce: SalesforceSimulator, method: str) -> None:
+    # One text with NULs inside it, one of nothing but NULs; a first cycle reads them.
     org = salesforce.org
     inside, only = org.ids("Lead")[5], org.ids("Lead")[6]
     org.update("Lead", inside, Description="before" + NULS + "after\x00")
     org.update("Lead", only, Description=NULS)
-    return inside, only
+    start_sync(bot)
+    assert cycle(bot).status == "succeeded"
+    _, items = latest_run(bot)
+    assert items["Lead"].method == method and items["Lead"].errors == 0
+    local = local_rows(bot, "Lead")
+    assert len(local) == org.count("Lead", include_deleted=True)
+    assert local[inside]["description"] == "beforeafter"
+    assert local[only]["description"] is None
+    _others_equal(bot, salesforce, "Lead", inside, only)
+    assert bot.ask("status", user_id=MEMBER).startswith("Last Synced")
 
 
 def test_nul_characters_read_by_bulk_are_removed_and_cost_no_other_record(
     bulk_bot: RunningBot, salesforce: SalesforceSimulator
 ) -> None:
-    salesforce.org.generate("Lead", 2_000)
-    inside, only = _with_nuls(salesforce)
-    start_sync(bulk_bot)
-    assert cycle(bulk_bot).status == "succeeded"
-    _, items = latest_run(bulk_bot)
-    assert items["Lead"].method == "bulk" and items["Lead"].errors == 0
-    local = local_rows(bulk_bot, "Lead")
-    assert len(local) == salesforce.org.count("Lead", include_deleted=True)
-    assert local[inside]["description"] == "beforeafter"
-    assert local[only]["description"] is None
-    _others_equal(bulk_bot, salesforce, "Lead", inside, only)
+    salesforce.org.generate("Lead", 2_000)  # one page, read in 8 KiB chunks
+    _nuls_are_removed(bulk_bot, salesforce, "bulk")
 
 
 def test_nul_characters_read_by_rest_are_removed_and_the_record_syncs(
     sf_bot: RunningBot, salesforce: SalesforceSimulator
 ) -> None:
-    inside, only = _with_nuls(salesforce)
-    start_sync(sf_bot)
-    assert cycle(sf_bot).status == "succeeded"
-    _, items = latest_run(sf_bot)
-    assert items["Lead"].method == "rest" and items["Lead"].errors == 0
-    local = local_rows(sf_bot, "Lead")
-    assert local[inside]["description"] == "beforeafter"
-    assert local[only]["description"] is None
-    _others_equal(sf_bot, salesforce, "Lead", inside, only)
-    assert sf_bot.ask("status", user_id=MEMBER).startswith("Last Synced")
+    _nuls_are_removed(sf_bot, salesforce, "rest")
 
 
 # ----- connections dropped and pages cut short ----------------------------------------------
@@ -116,27 +107,31 @@ def test_a_connection_dropped_mid_download_is_read_again(bulk_bot: RunningBot,
     assert bulk_bot.ask("status", user_id=MEMBER).startswith("Last Synced")
 
 
+def _fails_before_the_page_and_recovers(bot: RunningBot, salesforce: SalesforceSimulator, said: str) -> None:
+    # The cycle fails as Salesforce unavailable, in plain words; the page is not counted
+    # as read, so once the fault is gone the next cycle asks for it again.
+    assert cycle(bot).status == "failed"
+    run, items = latest_run(bot)
+    assert run.failure_kind == "unavailable" and items["Lead"].status == "failed"
+    status = bot.ask("status", user_id=MEMBER).splitlines()
+    assert status[0] == f"Failed: {said}"
+    assert status[2].startswith("*What to do:* Nothing: syncbot retries every cycle by itself.")
+    job_id, locator, done = _bulk_state(bot)
+    assert job_id is not None and locator is None and done == 0
+    salesforce.clear_faults()
+    assert cycle(bot).status == "succeeded"
+    assert differences(bot, salesforce.org, "Lead") == []
+    assert bot.ask("status", user_id=MEMBER).startswith("Last Synced")
+
+
 def test_a_connection_that_keeps_dropping_fails_the_cycle_as_salesforce_unavailable(
     bulk_bot: RunningBot, salesforce: SalesforceSimulator
 ) -> None:
     salesforce.org.generate("Lead", 2_000)
     start_sync(bulk_bot)
     salesforce.drop_next_downloads(10, after_bytes=100_000, path_contains="/results")  # Lead's page only
-    outcome = cycle(bulk_bot)
-    assert outcome.status == "failed"
-    run, items = latest_run(bulk_bot)
-    assert run.failure_kind == "unavailable" and items["Lead"].status == "failed"
-    status = bulk_bot.ask("status", user_id=MEMBER).splitlines()
-    assert status[0] == ("Failed: The connection to Salesforce broke off in the middle of a download. "
-                         "Try again later.")
-    assert status[2].startswith("*What to do:* Nothing: syncbot retries every cycle by itself.")
-    # The page was not counted as read: the next cycle asks for it again.
-    job_id, locator, done = _bulk_state(bulk_bot)
-    assert job_id is not None and locator is None and done == 0
-    salesforce.clear_faults()
-    assert cycle(bulk_bot).status == "succeeded"
-    assert differences(bulk_bot, salesforce.org, "Lead") == []
-    assert bulk_bot.ask("status", user_id=MEMBER).startswith("Last Synced")
+    _fails_before_the_page_and_recovers(
+        bulk_bot, salesforce, "The connection to Salesforce broke off in the middle of a download. Try again later.")
 
 
 def test_a_page_cut_short_is_not_progress(bulk_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
@@ -144,18 +139,9 @@ def test_a_page_cut_short_is_not_progress(bulk_bot: RunningBot, salesforce: Sale
     start_sync(bulk_bot)
     total = salesforce.org.count("Lead", include_deleted=True)
     salesforce.truncate_next_results_pages(10, rows=1_000)  # Lead's page only
-    assert cycle(bulk_bot).status == "failed"
-    run, items = latest_run(bulk_bot)
-    assert run.failure_kind == "unavailable" and items["Lead"].status == "failed"
-    status = bulk_bot.ask("status", user_id=MEMBER).splitlines()
-    assert status[0] == (f"Failed: Salesforce sent 1,000 of the {total:,} rows it announced for a page of "
-                         "results (the download was cut short). Try again later.")
-    job_id, locator, done = _bulk_state(bulk_bot)
-    assert job_id is not None and locator is None and done == 0
-    salesforce.clear_faults()
-    assert cycle(bulk_bot).status == "succeeded"
-    assert differences(bulk_bot, salesforce.org, "Lead") == []
-    assert bulk_bot.ask("status", user_id=MEMBER).startswith("Last Synced")
+    _fails_before_the_page_and_recovers(
+        bulk_bot, salesforce, f"Salesforce sent 1,000 of the {total:,} rows it announced for a page of results "
+                              "(the download was cut short). Try again later.")
 
 
 def test_a_page_cut_short_once_is_read_again_in_the_same_cycle(bulk_bot: RunningBot,
