@@ -70,8 +70,18 @@ class FieldRefused(SalesforceError):
     removed, or hidden by field-level security since the last describe."""
 
 
+class QueryLocatorExpired(SalesforceError):
+    """Salesforce no longer has the cursor behind a query's next page (INVALID_QUERY_LOCATOR:
+    left unused for 15 minutes, or closed): the query must be asked again."""
+
+
 class SalesforceUnavailable(SalesforceError):
     """Salesforce answered with a server error or could not be reached at all."""
+
+
+class DownloadCut(SalesforceUnavailable):
+    """A download from Salesforce broke off, or held fewer rows than Salesforce announced:
+    nothing in it counts as read past what was checked, and reading it again may succeed."""
 
 
 class RequestLimitReached(SalesforceError):

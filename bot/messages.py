@@ -103,6 +103,13 @@ class _Messages:
     salesforce_refused: Final = "Salesforce refused the request ({code})."
     salesforce_refused_because: Final = "Salesforce refused the request ({code}): {message}"
     salesforce_server_error: Final = "Salesforce answered with a server error (HTTP {status}). Try again later."
+    salesforce_download_broken: Final = (
+        "The connection to Salesforce broke off in the middle of a download. Try again later."
+    )
+    salesforce_download_short: Final = (
+        "Salesforce sent {rows:,} of the {expected:,} rows it announced for a page of results "
+        "(the download was cut short). Try again later."
+    )
 
     # --- fields ---------------------------------------------------------------------
     field_unsyncable_base64: Final = "binary content (base64) is not returned by queries of many rows"

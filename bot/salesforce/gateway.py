@@ -18,7 +18,8 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 from simple_salesforce.exceptions import SalesforceError as ClientError
 
-from bot.errors import FieldRefused, LoginFailed, RequestLimitReached, SalesforceError, SalesforceUnavailable
+from bot.errors import (FieldRefused, LoginFailed, QueryLocatorExpired, RequestLimitReached, SalesforceError,
+                        SalesforceUnavailable)
 from bot.messages import MSG
 from bot.salesforce.describe import FieldInfo, ObjectInfo
 from bot.salesforce.transport import make_session, sync_retry
@@ -205,6 +206,8 @@ def error_for(status: int, content: Any) -> SalesforceError:
         return SalesforceUnavailable(MSG.salesforce_server_error.format(status=status))
     if code == "INVALID_FIELD":
         return FieldRefused(MSG.salesforce_refused_because.format(code=code, message=(message or "")[:300]))
+    if code == "INVALID_QUERY_LOCATOR":
+        return QueryLocatorExpired(MSG.salesforce_refused_because.format(code=code, message=(message or "")[:300]))
     if message:
         return SalesforceError(MSG.salesforce_refused_because.format(code=code or status, message=message[:300]))
     return SalesforceError(MSG.salesforce_refused.format(code=code or status))

@@ -1,27 +1,28 @@
 """Reading records for the sync engine: first pages in Composite batches, further REST
 pages, and Bulk API 2.0 query jobs read page by page from a locator.
 
-Everything here returns plain values (dicts of REST records, CSV text of Bulk pages)
+Everything here returns plain values (dicts of REST records, CSV rows of Bulk pages)
 and raises only syncbot's own errors; the sync engine never sees simple-salesforce.
+
+Every download goes through ``bot.salesforce.downloads``: text arrives without NUL
+characters, and a page is whole or an error, never taken for complete when it is not.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import requests
 from simple_salesforce.bulk2 import Operation, _Bulk2Client
 from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceResourceNotFound
 from simple_salesforce.util import call_salesforce
 
 from bot.errors import (BulkJobFailed, BulkJobGone, LoginFailed, RequestLimitReached, SalesforceError,
                         SalesforceUnavailable)
+from bot.salesforce.downloads import PageDownload, downloaded, without_nul
 from bot.salesforce.gateway import API_VERSION, SalesforceConnection, error_for, translated
 
 log = logging.getLogger(__name__)
@@ -115,18 +116,16 @@ class RecordReader:
 
     def query_all(self, soql: str) -> QueryPage:
         """The first page of one ``queryAll``."""
-        with translated():
-            return _page(self._connection.client.query(soql, include_deleted=True))
+        return _page(downloaded(lambda: self._connection.client.query(soql, include_deleted=True)))
 
     def query(self, soql: str) -> QueryPage:
         """The first page of one ``query`` (live rows only, as a reconciliation compares)."""
-        with translated():
-            return _page(self._connection.client.query(soql, include_deleted=False))
+        return _page(downloaded(lambda: self._connection.client.query(soql, include_deleted=False)))
 
     def next_page(self, next_url: str) -> QueryPage:
-        """The page a ``nextRecordsUrl`` points to."""
-        with translated():
-            return _page(self._connection.client.query_more(next_url, identifier_is_url=True))
+        """The page a ``nextRecordsUrl`` points to; :class:`QueryLocatorExpired` when Salesforce
+        has closed the query's cursor (15 minutes unused)."""
+        return _page(downloaded(lambda: self._connection.client.query_more(next_url, identifier_is_url=True)))
 
     def api_limits(self) -> tuple[int, int]:
         """The org's daily API requests (used, max), from the limits resource."""
@@ -159,8 +158,8 @@ class RecordReader:
             ],
         }
         try:
-            with translated():
-                answer = self._connection.client.restful("composite", method="POST", json=body)
+            # Only reads: asking again for an answer that broke off changes nothing.
+            answer = downloaded(lambda: self._connection.client.restful("composite", method="POST", json=body))
         except SalesforceError as exc:
             if _is_refusal_of_composite(exc):
                 log.info("Salesforce refused the Composite resource (%s); reading one query at a time", exc)
@@ -205,32 +204,22 @@ class RecordReader:
 
         simple-salesforce's own results call holds a whole page as text several times
         over; this reads the same resource through the client's session and parses the
-        CSV while it downloads, so memory stays flat whatever ``max_records`` is.
+        CSV while it downloads, so memory stays flat whatever ``max_records`` is. The
+        rows end with the page's last one, or with :class:`DownloadCut`: never early.
         """
         params: dict[str, Any] = {"maxRecords": max_records}
         if locator:
             params["locator"] = locator
-        response = self._bulk(
+        download = PageDownload(lambda: self._bulk(
             object_name,
             lambda client: call_salesforce(
                 url=f"{client.bulk2_url}query/{job_id}/results", method="GET", session=client.session,
                 headers={**client.headers, "Accept": "text/csv"}, params=params, stream=True,
             ),
             job_id=job_id,
-        )
-        next_locator = response.headers.get("Sforce-Locator") or None
-        response.raw.decode_content = True
-        # utf-8-sig: a byte-order mark before the header would otherwise become part of "Id".
-        text = io.TextIOWrapper(io.BufferedReader(_WithoutNul(response.raw)), encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
-        with translated():
-            header = next(reader, [])
-        return BulkPage(
-            header=header,
-            rows=_rows(reader, response),
-            records=int(response.headers.get("Sforce-NumberOfRecords") or 0),
-            next_locator=None if next_locator == "null" else next_locator,
-        )
+        ))
+        return BulkPage(header=download.header, rows=download.rows(), records=download.expected,
+                        next_locator=download.next_locator)
 
     def _bulk(self, object_name: str, call: Callable[[_Bulk2Client], T], *, job_id: str | None = None) -> T:
         # simple-salesforce's Bulk calls do not log in again on an expired session:
@@ -267,38 +256,9 @@ class _SessionExpired(Exception):
     """An expired session met by a Bulk call (not a client error, so it passes ``translated``)."""
 
 
-def _rows(reader: Iterator[list[str]], response: requests.Response) -> Iterator[list[str]]:
-    # A connection dropped mid-page is an outage like any other: the cycle stops and the
-    # next one reads the page again from its locator.
-    try:
-        with translated():
-            yield from reader
-    finally:
-        response.close()
-
-
-class _WithoutNul(io.RawIOBase):
-    """A byte stream with NUL bytes dropped: the csv module refuses them, and Salesforce's
-    text can hold them (simple-salesforce drops them too)."""
-
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self._raw.read(len(buffer))
-        if not chunk:
-            return 0
-        chunk = chunk.replace(b"\x00", b"")
-        buffer[:len(chunk)] = chunk
-        return len(chunk)
-
-
 def _page(body: Mapping[str, Any]) -> QueryPage:
     return QueryPage(
-        records=list(body.get("records") or []),
+        records=[without_nul(record) for record in body.get("records") or []],
         total_size=int(body.get("totalSize") or 0),
         next_url=body.get("nextRecordsUrl") or None,
     )

@@ -289,7 +289,10 @@ class BulkQueryJobs:
         if max_records is not None and (not max_records.isdigit() or int(max_records) < 1):
             raise ApiError(400, "INVALIDREQUEST", "maxRecords must be a positive integer")
         end = len(job.rows) if max_records is None else min(len(job.rows), start + int(max_records))
-        text = self._csv(job, job.rows[start:end])
+        # A truncated page (a fault) ends early and cleanly; its headers still count every row.
+        kept = self.faults.take_truncated_page(end - start)
+        shown = end if kept is None else min(end, start + kept)
+        text = self._csv(job, job.rows[start:shown])
         if self.faults.bulk_results_with_bom:
             text = "\ufeff" + text
         response = Response.text(text, CSV_CONTENT_TYPE)

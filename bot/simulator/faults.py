@@ -38,6 +38,8 @@ class FaultSwitches:
         self._session_expiries: list[_SessionExpiry] = []
         # Bulk results pages begin with a UTF-8 byte-order mark, as some exports and proxies send them.
         self.bulk_results_with_bom = False
+        self._dropped_downloads: list[_DroppedDownload] = []
+        self._truncated_pages: deque[int] = deque()
 
     def fail_next(self, count: int = 1, *, status: int = 503, error_code: str = "SERVER_UNAVAILABLE",
                   message: str = "Server temporarily unavailable. Please try again later.",
@@ -65,6 +67,8 @@ class FaultSwitches:
             self._request_limit_exceeded = False
             self._session_expiries.clear()
             self.bulk_results_with_bom = False
+            self._dropped_downloads.clear()
+            self._truncated_pages.clear()
 
     @property
     def pending_failures(self) -> int:
@@ -102,6 +106,44 @@ class FaultSwitches:
                         due = True
             return due
 
+    def drop_downloads(self, count: int, *, after_bytes: int, path_contains: str | None = None) -> None:
+        """Break off the next ``count`` successful answers longer than ``after_bytes`` bytes
+        (whose path contains ``path_contains``, if given) after ``after_bytes`` bytes of their
+        body: the connection closes mid-download, though the headers announced the whole body."""
+        if count < 1 or after_bytes < 0:
+            raise ValueError("drop at least one download, after zero bytes or more")
+        with self._lock:
+            self._dropped_downloads.append(_DroppedDownload(count, after_bytes, path_contains))
+
+    def take_dropped_download(self, path: str, size: int) -> int | None:
+        """How many bytes of this answer (of ``size`` bytes) to send before dropping the
+        connection, if it is to be dropped (consumed)."""
+        with self._lock:
+            for drop in self._dropped_downloads:
+                if size > drop.after_bytes and (drop.path_contains is None or drop.path_contains in path):
+                    drop.remaining -= 1
+                    if drop.remaining == 0:
+                        self._dropped_downloads.remove(drop)
+                    return drop.after_bytes
+        return None
+
+    def truncate_results_pages(self, count: int, *, rows: int) -> None:
+        """The next ``count`` Bulk results pages of more than ``rows`` rows hold only their
+        first ``rows`` rows and end cleanly there, while ``Sforce-NumberOfRecords`` still
+        counts every row of the page."""
+        if count < 1 or rows < 0:
+            raise ValueError("truncate at least one page, to zero rows or more")
+        with self._lock:
+            self._truncated_pages.extend([rows] * count)
+
+    def take_truncated_page(self, rows: int) -> int | None:
+        """How many of its ``rows`` rows a results page may hold, if it is to be truncated
+        (consumed)."""
+        with self._lock:
+            if self._truncated_pages and rows > self._truncated_pages[0]:
+                return self._truncated_pages.popleft()
+            return None
+
     @property
     def request_limit_exceeded(self) -> bool:
         """Whether every REST call is refused with REQUEST_LIMIT_EXCEEDED (independent of usage)."""
@@ -117,4 +159,11 @@ class FaultSwitches:
 @dataclass
 class _SessionExpiry:
     remaining: int
+    path_contains: str | None
+
+
+@dataclass
+class _DroppedDownload:
+    remaining: int
+    after_bytes: int
     path_contains: str | None

@@ -28,6 +28,7 @@ class LoggedRequest:
     forwarded_host: str | None
     username: str | None = None  # the session's user, or the login's username
     counted: bool = False  # whether it counted against the daily API requests
+    dropped: bool = False  # whether the answer broke off mid-body (a fault switch)
     headers: dict[str, str] = field(default_factory=dict)
 
     @property

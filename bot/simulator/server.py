@@ -14,7 +14,8 @@ Clients reach it through a transport that sends every ``https://`` request to
 or sandbox) or which org instance a request is for.
 
 Each request is answered in this order: ``latency``, request hooks, armed session
-expiries, then the endpoint (SOAP login or the REST router); the request log records it.
+expiries, then the endpoint (SOAP login or the REST router), then an armed dropped
+download; the request log records it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import socket
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Callable, Iterable
@@ -233,6 +234,33 @@ class SalesforceSimulator:
             raise ValueError(f"unknown login fault {code!r}; choose from {sorted(LOGIN_FAULTS)}")
         self.find_user(username)[1].login_fault = code
 
+    @property
+    def query_locator_idle(self) -> timedelta | None:
+        """How long a REST query cursor (its ``nextRecordsUrl``) lives without a page being
+        asked of it, by the simulator's clock: 15 minutes, as in Salesforce; None: forever.
+        Past it, the next page is a 400 INVALID_QUERY_LOCATOR."""
+        return self._rest.queries.idle_timeout
+
+    @query_locator_idle.setter
+    def query_locator_idle(self, timeout: timedelta | None) -> None:
+        self._rest.queries.idle_timeout = timeout
+
+    def expire_query_locators(self) -> int:
+        """Close every open REST query cursor now, as if each had been idle too long; returns how many."""
+        return self._rest.queries.expire_cursors()
+
+    def drop_next_downloads(self, count: int = 1, *, after_bytes: int, path_contains: str | None = None) -> None:
+        """The next ``count`` successful answers longer than ``after_bytes`` bytes (whose path
+        contains ``path_contains``, e.g. ``"/results"``) break off after ``after_bytes`` bytes:
+        the connection closes mid-download, as a network fault or a restarting proxy does."""
+        self.faults.drop_downloads(count, after_bytes=after_bytes, path_contains=path_contains)
+
+    def truncate_next_results_pages(self, count: int = 1, *, rows: int) -> None:
+        """The next ``count`` Bulk results pages of more than ``rows`` rows end cleanly after
+        ``rows`` rows, though their ``Sforce-NumberOfRecords`` counts them all (a page cut
+        short on its way)."""
+        self.faults.truncate_results_pages(count, rows=rows)
+
     def clear_faults(self) -> None:
         """Drop pending injected failures, session countdowns and switches (login faults stay
         with their users; request hooks and ``composite_enabled`` stay as they are)."""
@@ -315,10 +343,12 @@ class SalesforceSimulator:
             response, username, counted = outcome.response, outcome.username, outcome.counted
         else:
             response = not_found().to_response()
+        if response.status == 200 and response.body:
+            response.dropped_after = self.faults.take_dropped_download(request.path, len(response.body))
         self.request_log.append(LoggedRequest(
             at=datetime.now(timezone.utc), method=request.method, path=request.path,
             query_string=request.query_string, status=response.status, forwarded_host=request.forwarded_host,
-            username=username, counted=counted,
+            username=username, counted=counted, dropped=response.dropped_after is not None,
             headers={name: request.headers[name] for name in LOGGED_HEADERS if name in request.headers},
         ))
         return response
@@ -409,7 +439,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD" and not bodyless:
-            self.wfile.write(response.body)
+            if response.dropped_after is None:
+                self.wfile.write(response.body)
+            else:
+                # The connection drops mid-body: the client was promised more than it gets.
+                self.wfile.write(response.body[:response.dropped_after])
+                self.wfile.flush()
+                self.close_connection = True
 
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":

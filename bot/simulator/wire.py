@@ -58,6 +58,8 @@ class Response:
     body: bytes = b""
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # A fault: bytes of the body sent before the connection drops (None: the whole body).
+    dropped_after: int | None = None
 
     @classmethod
     def json(cls, payload: Any, status: int = 200) -> Response:

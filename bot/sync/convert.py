@@ -5,8 +5,9 @@ Bulk answers carry CSV text (``"true"``, ``"2024-01-02T03:04:05.000Z"``, ``""`` 
 Each column gets one small function, chosen once per object, that checks the value and
 puts it in the form the database takes directly: PostgreSQL reads ISO text and
 ``true``/``false`` as they are, SQLite gets the text SQLAlchemy itself writes. Text is
-kept exactly as Salesforce sent it (quotes, newlines, emoji); Salesforce has no empty
-strings, so an empty CSV cell is NULL for every type.
+kept exactly as Salesforce sent it (quotes, newlines, emoji) less its NUL characters,
+which the reader drops on both paths (``bot.salesforce.reading``); Salesforce has no
+empty strings, so an empty CSV cell is NULL for every type.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.errors import BulkJobFailed, BulkJobGone, Interrupted, QuotaReached
+from bot.errors import BulkJobFailed, BulkJobGone, Interrupted, QueryLocatorExpired, QuotaReached
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.reading import BulkJob, QueryPage, RecordReader
@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 # reader or writer waits long for SQLite's write lock.
 BATCH_ROWS = 5_000
 _POLL_FIRST, _POLL_MAX = 0.2, 2.0
+# Times one object's REST read starts again from its cursor after Salesforce closed the
+# query's locator; each time follows at least one written page, so this only stops a loop.
+_LOCATOR_REREADS = 5
 
 
 @dataclass
@@ -85,7 +88,7 @@ class ObjectSync:
         if cursor is not None and cursor.bulk_job_id:
             self._bulk(cursor.bulk_job_id, cursor.bulk_locator, resumed=True)
             return
-        since = read_from(cursor.last_modstamp if cursor else None, settings.lookback)
+        since = self._since(cursor)
         if first is None:
             self.ctx.check()
             first = self.ctx.reader.query_all(self.plan.rest_soql(since))
@@ -123,10 +126,15 @@ class ObjectSync:
 
     # ----- REST --------------------------------------------------------------------------
 
+    def _since(self, cursor: ObjectCursor | None) -> datetime | None:
+        """Where an incremental read of this object starts: its cursor less the lookback."""
+        return read_from(cursor.last_modstamp if cursor else None, self.ctx.services.settings.lookback)
+
     def _rest(self, first: QueryPage) -> None:
         self._started("rest", first.total_size)
         converter = RowConverter(self.plan.columns, source="json", dialect=self.dialect)
         page: QueryPage | None = first
+        rereads = 0
         while page is not None:
             records = self._stitched(page.records)
             # Pages come in stamp order: once a page is written, the cursor moves to its
@@ -142,7 +150,20 @@ class ObjectSync:
             if page.next_url is None:
                 break
             self.ctx.check()
-            page = self.ctx.reader.next_page(page.next_url)
+            try:
+                page = self.ctx.reader.next_page(page.next_url)
+            except QueryLocatorExpired:
+                # First pages are read at the start of the cycle and continued only after
+                # the objects before this one: a long Bulk load lets the locator pass
+                # Salesforce's 15 minutes. What is written is in the cursor: ask from there.
+                rereads += 1
+                if rereads > _LOCATOR_REREADS:
+                    raise
+                log.info("%s: Salesforce closed the query's locator; reading again from the cursor",
+                         self.plan.object_name)
+                with self.ctx.services.db.session(write=False) as session:
+                    cursor = cursors.get(session, self.ctx.team_id, self.plan.object_name)
+                page = self.ctx.reader.query_all(self.plan.rest_soql(self._since(cursor)))
 
     def _stitched(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Join the follow-up parts of a field list too long for one URL, by Id.
@@ -204,7 +225,7 @@ class ObjectSync:
             if isinstance(exc, BulkJobFailed) or not resumed:
                 raise
             log.info("%s: Bulk job %s is gone; starting a new one from the cursor", name, job_id)
-            self._start_bulk(read_from(cursor.last_modstamp if cursor else None, self.ctx.services.settings.lookback))
+            self._start_bulk(self._since(cursor))
             return
         total, created = job.records, _created(job)
         with self.ctx.services.db.session() as session:
