@@ -103,10 +103,11 @@ def make_session(
 
     session.mount("https://", adapter(retry or 0))
     if retry is not None:
-        # A refused SOAP login answers HTTP 500 with its fault: retrying that only delays the
-        # verdict (and counts toward the user's lockout); gateways' 502-504 are still retried.
+        # A login's answer is judged by its fault code, which the transport cannot see (a
+        # refusal and an incident both come as HTTP 500): the gateway decides whether to ask
+        # again; here only connections that failed are retried.
         for host in LOGIN_HOSTS:
-            session.mount(f"https://{host}", adapter(retry.new(status_forcelist=(502, 503, 504))))
+            session.mount(f"https://{host}", adapter(retry.new(status_forcelist=(), respect_retry_after_header=False)))
     if usage is not None:
         session.hooks["response"].append(usage.observe)
     return session
