@@ -132,6 +132,7 @@ class SalesforceConnection:
         self.username = username
         self.usage = usage or ApiUsage()
         self._relogin = relogin
+        self._user_id: str | None = None
 
     @property
     def client(self) -> Salesforce:
@@ -161,6 +162,19 @@ class SalesforceConnection:
             instance_url=self.instance_url,
             username=self.username,
         )
+
+    def user_id(self) -> str:
+        """The Id of the logged-in user (asked once, then kept): what Salesforce stamps as
+        ``createdById`` on what this connection creates."""
+        if self._user_id is None:
+            # SOQL string literals escape backslashes and quotes; a username may hold a quote.
+            name = self.username.replace("\\", "\\\\").replace("'", "\\'")
+            with translated():
+                records = self._client.query(f"SELECT Id FROM User WHERE Username = '{name}'")["records"]
+            if not records:
+                raise SalesforceError(MSG.salesforce_refused.format(code="USER_NOT_FOUND"))
+            self._user_id = str(records[0]["Id"])
+        return self._user_id
 
     def describe(self, object_names: Iterable[str]) -> list[ObjectInfo]:
         """Describe the given objects as the sync user sees them.
