@@ -4,44 +4,16 @@ the two apart by the fault's code."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-
 import pytest
 
 from bot.alerts.sender import send_pending
-from bot.runtime import Services
-from bot.salesforce.gateway import LOGIN_ATTEMPTS, SalesforceGateway
+from bot.salesforce.gateway import LOGIN_ATTEMPTS
 from bot.simulator import DEFAULT_USERNAME, SalesforceSimulator
-from bot.slack_standin import SlackWebApiStandIn
-from bot.sync.cycle import run_cycle
-from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
-from tests.support.sync import TEAM, differences, latest_run, start_sync
+from tests.support.harness import MEMBER, RunningBot
+from tests.support.sync import cycle, differences, latest_run, quick_retries, start_sync
+from tests.test_sync_alerts import ALERTS, alert_bot  # noqa: F401 (a fixture)
 
-ALERTS = "C0LOGINALERTS"
 BACKOFF = 0.02
-
-
-@pytest.fixture
-def alert_bot(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str,
-              secret_key: str) -> Iterator[RunningBot]:
-    slack.add_channel(ALERTS, name="sync-alerts")
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,
-                       secret_key=secret_key, extra={"SYNCBOT_ALERT_CHANNEL": ALERTS})
-    with running_bot(env, slack=slack, salesforce=salesforce) as running:
-        yield running
-
-
-def _quick(bot: RunningBot) -> Services:
-    # The bot's services with a short backoff, so that retried logins take milliseconds.
-    gateway = SalesforceGateway(salesforce_url=bot.services.settings.salesforce_url, retry_backoff=BACKOFF)
-    return dataclasses.replace(bot.services, gateway=gateway)
-
-
-def _cycle(bot: RunningBot) -> str:
-    outcome = run_cycle(_quick(bot), TEAM, force=True)
-    assert outcome is not None
-    return outcome.status
 
 
 def _failure_posts(bot: RunningBot) -> list[str]:
@@ -58,10 +30,11 @@ def _logins(salesforce: SalesforceSimulator) -> list[float]:
 def test_a_salesforce_incident_at_login_is_an_outage_not_the_credentials(alert_bot: RunningBot,
                                                                          salesforce: SalesforceSimulator) -> None:
     start_sync(alert_bot)
-    assert _cycle(alert_bot) == "succeeded"
+    quick = quick_retries(alert_bot, backoff=BACKOFF)
+    assert cycle(alert_bot, quick).status == "succeeded"
     salesforce.request_log.clear()
     salesforce.fail_next_logins(100)  # an incident: every login answers UNKNOWN_EXCEPTION
-    assert _cycle(alert_bot) == "failed"
+    assert cycle(alert_bot, quick).status == "failed"
     # Retried with backoff within the cycle, then left to the next cycle.
     assert len(_logins(salesforce)) == LOGIN_ATTEMPTS
     run, _ = latest_run(alert_bot)
@@ -78,7 +51,7 @@ def test_a_salesforce_incident_at_login_is_an_outage_not_the_credentials(alert_b
     assert "credentials" not in posts[0].lower()
     # The incident ends: the next cycle logs in, catches up and says so.
     salesforce.clear_faults()
-    assert _cycle(alert_bot) == "succeeded"
+    assert cycle(alert_bot, quick).status == "succeeded"
     send_pending(alert_bot.services)
     assert any("recovered" in message.get("text", "") for message in alert_bot.slack.messages(ALERTS))
     assert differences(alert_bot, salesforce.org, "Lead") == []
@@ -88,9 +61,10 @@ def test_a_short_incident_at_login_is_retried_with_backoff_and_the_cycle_succeed
     sf_bot: RunningBot, salesforce: SalesforceSimulator
 ) -> None:
     start_sync(sf_bot)
+    quick = quick_retries(sf_bot, backoff=BACKOFF)
     salesforce.request_log.clear()
     salesforce.fail_next_logins(2)
-    assert _cycle(sf_bot) == "succeeded"
+    assert cycle(sf_bot, quick).status == "succeeded"
     logins = _logins(salesforce)
     assert len(logins) == 3
     # Exponential backoff: each wait at least twice the one before.
@@ -100,52 +74,42 @@ def test_a_short_incident_at_login_is_retried_with_backoff_and_the_cycle_succeed
 
 def test_an_outage_page_at_login_is_an_outage(sf_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
     start_sync(sf_bot)
+    quick = quick_retries(sf_bot, backoff=BACKOFF)
     salesforce.fail_next_logins(100, code=None, status=503)
-    assert _cycle(sf_bot) == "failed"
+    assert cycle(sf_bot, quick).status == "failed"
     assert latest_run(sf_bot)[0].failure_kind == "unavailable"
     status = sf_bot.ask("status", user_id=MEMBER)
     assert status.startswith("Failed: Salesforce is unavailable: it answered the login with HTTP 503")
     assert "credentials" not in status.lower()
     salesforce.clear_faults()
-    assert _cycle(sf_bot) == "succeeded"
+    assert cycle(sf_bot, quick).status == "succeeded"
 
 
-@pytest.mark.parametrize(("code", "words"), [
-    ("INVALID_LOGIN", "did not accept this username, password and security token"),
-    ("LOGIN_MUST_USE_SECURITY_TOKEN", "needs the security token"),
-    ("INVALID_OPERATION_WITH_EXPIRED_PASSWORD", "password has expired"),
-    ("PASSWORD_LOCKOUT", "locked this user out"),
-    ("INACTIVE_OWNER_OR_USER", "inactive"),
-])
-def test_each_credentials_fault_still_says_credentials_and_is_not_retried(
-    sf_bot: RunningBot, salesforce: SalesforceSimulator, code: str, words: str
-) -> None:
-    start_sync(sf_bot)
-    salesforce.request_log.clear()
-    salesforce.set_login_fault(DEFAULT_USERNAME, code)
-    assert _cycle(sf_bot) == "failed"
-    # A verdict on the credentials: asking again only counts toward the user's lockout.
-    assert len(_logins(salesforce)) == 1
-    assert latest_run(sf_bot)[0].failure_kind == "login"
-    status = sf_bot.ask("status", user_id=MEMBER)
-    assert status.startswith("Failed: The stored Salesforce credentials no longer work: ")
-    assert words in status.splitlines()[0]
-    assert "`/sync credentials`" in status
+STORED = "Failed: The stored Salesforce credentials no longer work: "
 
 
 @pytest.mark.parametrize(("code", "kind", "words"), [
-    ("REQUEST_LIMIT_EXCEEDED", "request_limit", "daily API requests"),
-    ("LOGIN_RATE_EXCEEDED", "request_limit", "at most 3,600 logins an hour"),
+    # The credentials, or their user: each still says so, and names the fix.
+    ("INVALID_LOGIN", "login", STORED + "Salesforce did not accept this username, password and security token"),
+    ("LOGIN_MUST_USE_SECURITY_TOKEN", "login", STORED + "This login needs the security token"),
+    ("INVALID_OPERATION_WITH_EXPIRED_PASSWORD", "login", STORED + "This user's password has expired"),
+    ("PASSWORD_LOCKOUT", "login", STORED + "Salesforce has locked this user out"),
+    ("INACTIVE_OWNER_OR_USER", "login", STORED + "This user is inactive (or frozen) in Salesforce"),
+    # The org, and limits: not the password either.
     ("API_DISABLED_FOR_ORG", "login", "API access is disabled"),
     ("ORG_LOCKED", "login", "Salesforce has locked this org"),
     ("INSUFFICIENT_ACCESS", "login", "may not log in through the API"),
+    ("REQUEST_LIMIT_EXCEEDED", "request_limit", "Failed: Salesforce refuses the login for now (REQUEST_LIMIT_EXCEEDED"),
+    ("LOGIN_RATE_EXCEEDED", "request_limit", "at most 3,600 logins an hour"),
 ])
-def test_limits_and_the_orgs_refusals_are_not_retried(sf_bot: RunningBot, salesforce: SalesforceSimulator,
-                                                      code: str, kind: str, words: str) -> None:
+def test_refusals_and_limits_are_not_retried_and_say_what_they_are(sf_bot: RunningBot, salesforce: SalesforceSimulator,
+                                                                   code: str, kind: str, words: str) -> None:
     start_sync(sf_bot)
+    quick = quick_retries(sf_bot, backoff=BACKOFF)
     salesforce.request_log.clear()
     salesforce.set_login_fault(DEFAULT_USERNAME, code)
-    assert _cycle(sf_bot) == "failed"
+    assert cycle(sf_bot, quick).status == "failed"
+    # A verdict, not an outage: asking again would answer the same (and count toward a lockout).
     assert len(_logins(salesforce)) == 1
     assert latest_run(sf_bot)[0].failure_kind == kind
     assert words in sf_bot.ask("status", user_id=MEMBER).splitlines()[0]

@@ -4,43 +4,17 @@ Salesforce may have done the work before the answer was lost."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-
 import pytest
 import requests
 from simple_salesforce.exceptions import SalesforceGeneralError
 
-from bot.runtime import Services
 from bot.salesforce.gateway import SalesforceGateway
 from bot.simulator import DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME, SalesforceSimulator
-from bot.slack_standin import SlackWebApiStandIn
-from bot.sync.cycle import run_cycle
-from tests.support.harness import RunningBot, running_bot, settings_env
-from tests.support.sync import TEAM, differences, latest_run, start_sync
+from tests.support.harness import RunningBot
+from tests.support.sync import cycle, differences, latest_run, quick_retries, start_sync
+from tests.test_sync_engine import bulk_bot  # noqa: F401 (a fixture)
 
 OPEN = ("UploadComplete", "InProgress")
-
-
-@pytest.fixture
-def bulk_bot(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str,
-             secret_key: str) -> Iterator[RunningBot]:
-    """A bot that reads every table of more than 50 rows with Bulk API 2.0."""
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,
-                       secret_key=secret_key, extra={"SYNCBOT_BULK_THRESHOLD": "50"})
-    with running_bot(env, slack=slack, salesforce=salesforce) as running:
-        yield running
-
-
-def _quick(bot: RunningBot) -> Services:
-    gateway = SalesforceGateway(salesforce_url=bot.services.settings.salesforce_url, retry_backoff=0.01)
-    return dataclasses.replace(bot.services, gateway=gateway)
-
-
-def _cycle(bot: RunningBot) -> str:
-    outcome = run_cycle(_quick(bot), TEAM, force=True)
-    assert outcome is not None
-    return outcome.status
 
 
 @pytest.mark.parametrize("lost", [503, None], ids=["503-after-creating", "connection-dropped"])
@@ -49,10 +23,11 @@ def test_a_bulk_job_whose_creation_answer_is_lost_leaves_no_orphan(bulk_bot: Run
                                                                     lost: int | None) -> None:
     salesforce.org.generate("Lead", 300)
     start_sync(bulk_bot)
+    quick = quick_retries(bulk_bot)
     jobs_before = {job["id"] for job in salesforce.bulk_query_jobs()}
     # The next job creation is carried out by Salesforce, and its answer never arrives.
     salesforce.lose_next_answer("POST", "/jobs/query", status=lost)
-    assert _cycle(bulk_bot) == "succeeded"
+    assert cycle(bulk_bot, quick).status == "succeeded"
     jobs = [job for job in salesforce.bulk_query_jobs() if job["id"] not in jobs_before]
     # The job nobody heard of is not left running (and counting results for nobody)...
     assert [job["id"] for job in jobs if job["state"] in OPEN] == []
@@ -68,9 +43,10 @@ def test_a_bulk_job_whose_creation_answer_is_lost_leaves_no_orphan(bulk_bot: Run
 def test_a_lost_composite_answer_is_asked_again(sf_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
     # A Composite request of queries only reads: asking again is safe, and saves the cycle.
     start_sync(sf_bot)
+    quick = quick_retries(sf_bot)
     salesforce.request_log.clear()
     salesforce.lose_next_answer("POST", "/composite", status=503)
-    assert _cycle(sf_bot) == "succeeded"
+    assert cycle(sf_bot, quick).status == "succeeded"
     composites = salesforce.request_log.entries(lambda entry: entry.path.endswith("/composite"))
     assert [entry.status for entry in composites[:2]] == [503, 200]
     assert differences(sf_bot, salesforce.org, "Contact") == []
