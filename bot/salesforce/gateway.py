@@ -163,17 +163,15 @@ class SalesforceConnection:
             username=self.username,
         )
 
-    def user_id(self) -> str:
+    def user_id(self) -> str | None:
         """The Id of the logged-in user (asked once, then kept): what Salesforce stamps as
-        ``createdById`` on what this connection creates."""
+        ``createdById`` on what this connection creates. None if the user cannot see itself."""
         if self._user_id is None:
             # SOQL string literals escape backslashes and quotes; a username may hold a quote.
             name = self.username.replace("\\", "\\\\").replace("'", "\\'")
             with translated():
                 records = self._client.query(f"SELECT Id FROM User WHERE Username = '{name}'")["records"]
-            if not records:
-                raise SalesforceError(MSG.salesforce_refused.format(code="USER_NOT_FOUND"))
-            self._user_id = str(records[0]["Id"])
+            self._user_id = str(records[0]["Id"]) if records else None
         return self._user_id
 
     def describe(self, object_names: Iterable[str]) -> list[ObjectInfo]:

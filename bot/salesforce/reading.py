@@ -207,6 +207,9 @@ class RecordReader:
 
     def _abort_running_jobs(self, object_name: str, operation: str) -> None:
         user_id = self._connection.user_id()
+        if user_id is None:
+            log.warning("the sync user cannot read its own User record; Bulk jobs left running are not looked for")
+            return
         running = self._bulk(object_name, lambda client: bulk_orphans.running_jobs(
             client, operation=operation, user_id=user_id))
         for job_id in running:
