@@ -73,7 +73,47 @@ class _Messages:
         "Add the token the user got by email (or reset it under Settings)."
     )
     login_sso: Final = "This user signs in with single sign-on; the sync user needs a Salesforce password."
+    login_locked_out: Final = (
+        "Salesforce has locked this user out after too many failed logins. Wait until the lockout ends "
+        "(or have an admin of the org unlock the user), then check the password and security token."
+    )
+    login_user_inactive: Final = (
+        "This user is inactive (or frozen) in Salesforce. An admin of the org can activate it again, "
+        "or enter the credentials of an active user."
+    )
+    login_org_locked: Final = (
+        "Salesforce has locked this org ({answer}), so nobody can log in to it; its admins or Salesforce "
+        "support can say why."
+    )
+    login_no_api_access: Final = (
+        "The sync user may not log in through the API ({answer}): its profile or a permission set needs "
+        "'API Enabled'."
+    )
+    login_restricted_ip: Final = (
+        "The sync user's profile allows logins only from certain IP addresses, and this server's is not one "
+        "of them: add it to the profile's Login IP Ranges."
+    )
+    login_restricted_hours: Final = (
+        "The sync user's profile allows logins only at certain hours (its Login Hours), and this is not one."
+    )
+    # Not a verdict on the credentials: a limit, or Salesforce itself failing (said as an outage).
+    login_request_limit: Final = (
+        "Salesforce refuses the login for now ({answer}): the org has used up its daily API requests. "
+        "Try again later; Salesforce counts them over a rolling 24 hours."
+    )
+    login_rate_exceeded: Final = (
+        "Salesforce refuses this user's logins for now ({answer}): it allows a user at most 3,600 logins an "
+        "hour, and another integration sharing the user may be using them up. Try again in an hour."
+    )
+    login_unavailable: Final = (
+        "Salesforce is unavailable: it answered the login with {answer}, an error on its own side, as during "
+        "a Salesforce incident; the login itself was not refused. Try again in a few minutes."
+    )
+    login_answer_fault: Final = "{code} ({message})"
+    login_answer_status: Final = "HTTP {status}"
+    login_answer_unreadable: Final = "a page that is not a login answer"
     login_refused: Final = "Salesforce refused the login ({code})."
+    login_refused_because: Final = "Salesforce refused the login ({code}): {message}"
     login_other_org: Final = (
         "This workspace is bound to the Salesforce org {bound}; these credentials log in to the org "
         "{new}. Enter credentials of a user of {bound}."

@@ -49,6 +49,15 @@ def test_bad_logins_keep_the_modal_open_and_store_nothing(
         ("INVALID_OPERATION_WITH_EXPIRED_PASSWORD", "password", "password has expired"),
         ("API_DISABLED_FOR_ORG", "username", "API access is disabled"),
         ("LOGIN_MUST_USE_SECURITY_TOKEN", "security_token", "needs the security token"),
+        ("PASSWORD_LOCKOUT", "password", "Salesforce has locked this user out after too many failed logins"),
+        ("INACTIVE_OWNER_OR_USER", "username", "This user is inactive (or frozen) in Salesforce"),
+        ("API_CURRENTLY_DISABLED", "username", "API access is disabled"),
+        ("ORG_LOCKED", "username", "Salesforce has locked this org"),
+        ("INSUFFICIENT_ACCESS", "username", "The sync user may not log in through the API"),
+        ("REQUEST_LIMIT_EXCEEDED", "username", "has used up its daily API requests"),
+        ("LOGIN_RATE_EXCEEDED", "username", "at most 3,600 logins an hour"),
+        ("FUNCTIONALITY_NOT_ENABLED", "username", "Salesforce is unavailable"),
+        ("SERVER_UNAVAILABLE", "username", "Salesforce is unavailable"),
     ],
 )
 def test_each_salesforce_login_fault_is_explained(
@@ -74,6 +83,21 @@ def test_salesforce_down_during_login(sf_bot: RunningBot, salesforce: Salesforce
     assert answer["response_action"] == "errors"
     assert "Try again" in answer["errors"]["username"]
     assert _stored_logins(sf_bot) == 0
+
+
+def test_a_salesforce_incident_says_try_later_not_wrong_password(sf_bot: RunningBot,
+                                                               salesforce: SalesforceSimulator) -> None:
+    salesforce.fail_next_logins(1)  # HTTP 500, UNKNOWN_EXCEPTION, as during Salesforce's incidents
+    answer = sf_bot.submit_credentials()
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == ["username"]
+    message = answer["errors"]["username"]
+    assert message.startswith("Salesforce is unavailable: it answered the login with UNKNOWN_EXCEPTION (An "
+                              "unexpected error occurred. Please include this ErrorId if you contact support: ")
+    assert message.endswith("the login itself was not refused. Try again in a few minutes.")
+    assert "password" not in message and "token" not in message
+    assert _stored_logins(sf_bot) == 0
+    # Once the incident is over, the same values log in.
+    assert sf_bot.submit_credentials()["response_action"] == "update"
 
 
 def test_sandbox_logs_in_at_test_salesforce_com(sf_bot: RunningBot, salesforce: SalesforceSimulator) -> None:

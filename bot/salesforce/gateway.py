@@ -8,20 +8,23 @@ single map, so that no caller ever sees a raw client error or its response body.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 from simple_salesforce.exceptions import SalesforceError as ClientError
 
-from bot.errors import (FieldRefused, LoginFailed, QueryLocatorExpired, RequestLimitReached, SalesforceError,
-                        SalesforceUnavailable)
+from bot.errors import FieldRefused, QueryLocatorExpired, RequestLimitReached, SalesforceError, SalesforceUnavailable
 from bot.messages import MSG
 from bot.salesforce.describe import FieldInfo, ObjectInfo
+from bot.salesforce.login_faults import login_error
 from bot.salesforce.transport import make_session, sync_retry
 from bot.salesforce.usage import ApiUsage
 
@@ -29,15 +32,11 @@ log = logging.getLogger(__name__)
 
 API_VERSION = "59.0"
 
-# Login fault codes -> (what to tell the person, which modal input to fix).
-_LOGIN_FAULTS: dict[str, tuple[str, str]] = {
-    "INVALID_LOGIN": (MSG.login_invalid, "password"),
-    "INVALID_OPERATION_WITH_EXPIRED_PASSWORD": (MSG.login_password_expired, "password"),
-    "API_DISABLED_FOR_ORG": (MSG.login_api_disabled, "username"),
-    "API_CURRENTLY_DISABLED": (MSG.login_api_disabled, "username"),
-    "LOGIN_MUST_USE_SECURITY_TOKEN": (MSG.login_token_required, "security_token"),
-    "INVALID_SSO_GATEWAY_URL": (MSG.login_sso, "username"),
-}
+# How many times a sync logs in while Salesforce answers with its own failures (an
+# incident's UNKNOWN_EXCEPTION), waiting twice as long each time; then the cycle fails
+# as an outage and the next one tries again.
+LOGIN_ATTEMPTS = 4
+LOGIN_BACKOFF_MAX = 30.0
 
 
 @dataclass(frozen=True)
@@ -68,11 +67,14 @@ class SalesforceGateway:
         timeout: tuple[float, float] | None = None,
         for_sync: bool = False,
     ) -> "SalesforceConnection":
-        """Log in with the SOAP API; raises :class:`LoginFailed` naming the input to fix.
+        """Log in with the SOAP API (see ``bot.salesforce.login_faults`` for what a failure is).
 
-        ``timeout`` (connect, read) bounds each request of this connection, for
-        callers that must answer Slack within its three seconds. ``for_sync``
-        connections retry failed requests with backoff and count their API calls.
+        Raises :class:`LoginFailed` naming the input to fix when the credentials or the org
+        refuse, :class:`RequestLimitReached` at a limit, :class:`SalesforceUnavailable` when
+        Salesforce fails. ``timeout`` (connect, read) bounds each request of this
+        connection, for callers that must answer Slack within its three seconds.
+        ``for_sync`` connections retry failed requests with backoff (an outage at login
+        too, :data:`LOGIN_ATTEMPTS` times) and count their API calls.
         """
         usage = ApiUsage()
         session = make_session(
@@ -83,20 +85,34 @@ class SalesforceGateway:
         )
 
         def log_in() -> Salesforce:
-            try:
-                return Salesforce(
-                    username=username,
-                    password=password,
-                    security_token=security_token,
-                    domain="test" if sandbox else "login",
-                    session=session,
-                    version=API_VERSION,
-                )
-            except SalesforceAuthenticationFailed as exc:
-                raise _login_failure(exc, sandbox=sandbox) from None
-            except requests.RequestException as exc:
-                log.warning("Salesforce login unreachable: %s", type(exc).__name__)
-                raise SalesforceUnavailable(MSG.salesforce_unreachable) from None
+            attempt = 1
+            while True:
+                try:
+                    return Salesforce(
+                        username=username,
+                        password=password,
+                        security_token=security_token,
+                        domain="test" if sandbox else "login",
+                        session=session,
+                        version=API_VERSION,
+                    )
+                except SalesforceAuthenticationFailed as exc:
+                    error = login_error(exc.code, exc.auth_message, sandbox=sandbox)
+                except ExpatError:
+                    # A 200 whose body is not XML: a captive portal or a proxy's page, not Salesforce's.
+                    log.warning("Salesforce login answered with a page that is not XML")
+                    error = SalesforceUnavailable(MSG.login_unavailable.format(answer=MSG.login_answer_unreadable))
+                except requests.RequestException as exc:
+                    # No answer at all, after the transport's own retries of the connection.
+                    log.warning("Salesforce login unreachable: %s", type(exc).__name__)
+                    raise SalesforceUnavailable(MSG.salesforce_unreachable) from None
+                # Only an outage is asked again, and only by a sync (the modal has 3 seconds):
+                # a refusal would answer the same, and failed tries count toward a lockout.
+                if not for_sync or not isinstance(error, SalesforceUnavailable) or attempt >= LOGIN_ATTEMPTS:
+                    raise error
+                delay = min(LOGIN_BACKOFF_MAX, self._retry_backoff * 2 ** (attempt - 1))
+                time.sleep(delay + random.uniform(0, self._retry_backoff))
+                attempt += 1
 
         return SalesforceConnection(log_in(), username=username, usage=usage, relogin=log_in)
 
@@ -116,6 +132,7 @@ class SalesforceConnection:
         self.username = username
         self.usage = usage or ApiUsage()
         self._relogin = relogin
+        self._user_id: str | None = None
 
     @property
     def client(self) -> Salesforce:
@@ -145,6 +162,17 @@ class SalesforceConnection:
             instance_url=self.instance_url,
             username=self.username,
         )
+
+    def user_id(self) -> str | None:
+        """The Id of the logged-in user (asked once, then kept): what Salesforce stamps as
+        ``createdById`` on what this connection creates. None if the user cannot see itself."""
+        if self._user_id is None:
+            # SOQL string literals escape backslashes and quotes; a username may hold a quote.
+            name = self.username.replace("\\", "\\\\").replace("'", "\\'")
+            with translated():
+                records = self._client.query(f"SELECT Id FROM User WHERE Username = '{name}'")["records"]
+            self._user_id = str(records[0]["Id"]) if records else None
+        return self._user_id
 
     def describe(self, object_names: Iterable[str]) -> list[ObjectInfo]:
         """Describe the given objects as the sync user sees them.
@@ -180,21 +208,6 @@ class SalesforceConnection:
         return ObjectInfo.from_describe(response.json()), response.headers.get("Last-Modified") or since
 
 
-def _login_failure(exc: SalesforceAuthenticationFailed, *, sandbox: bool | None) -> SalesforceError:
-    """What a refused login means for a person (``sandbox`` None: not known here)."""
-    if isinstance(exc.code, int) and exc.code >= 500:
-        # Not a SOAP fault: the client saw an outage page and reports its status.
-        log.warning("Salesforce login answered HTTP %s", exc.code)
-        return SalesforceUnavailable(MSG.salesforce_server_error.format(status=exc.code))
-    code = str(exc.code)
-    log.info("Salesforce refused the login: %s", code)
-    text, field = _LOGIN_FAULTS.get(code, (MSG.login_refused.format(code=code), "username"))
-    if code == "INVALID_LOGIN" and sandbox is not None:
-        # A sandbox user at login.salesforce.com (or the reverse) fails just like a bad password.
-        text += " " + (MSG.login_hint_sandbox if sandbox else MSG.login_hint_production)
-    return LoginFailed(text, code=code, field=field)
-
-
 def error_for(status: int, content: Any) -> SalesforceError:
     """The syncbot error for an error answer of Salesforce: the one status-to-exception map,
     used for whole answers and for the subrequests of a Composite request alike."""
@@ -219,8 +232,9 @@ def translated() -> Iterator[None]:
     try:
         yield
     except SalesforceAuthenticationFailed as exc:
-        # The session expired and logging in again was refused (a changed password).
-        raise _login_failure(exc, sandbox=None) from None
+        # The session expired and logging in again failed: refused (a changed password), or
+        # Salesforce unavailable.
+        raise login_error(exc.code, exc.auth_message, sandbox=None) from None
     except ClientError as exc:
         if exc.status == 304:
             # simple-salesforce raises for every status >= 300, 304 Not Modified included.

@@ -23,6 +23,7 @@ from simple_salesforce.util import call_salesforce
 from bot.errors import (BulkJobFailed, BulkJobGone, LoginFailed, RequestLimitReached, SalesforceError,
                         SalesforceUnavailable)
 from bot.salesforce.downloads import PageDownload, downloaded, without_nul
+from bot.salesforce import bulk_orphans
 from bot.salesforce.gateway import API_VERSION, SalesforceConnection, error_for, translated
 
 log = logging.getLogger(__name__)
@@ -182,11 +183,47 @@ class RecordReader:
     # ----- Bulk API 2.0 --------------------------------------------------------------
 
     def start_bulk_query(self, object_name: str, soql: str, *, include_deleted: bool = True) -> BulkJob:
-        """Create a ``queryAll`` job (deleted rows included), or a ``query`` job of live rows."""
+        """Create a ``queryAll`` job (deleted rows included), or a ``query`` job of live rows.
+
+        A creation whose answer is lost may have created the job all the same: the job
+        left running is aborted (``bot.salesforce.bulk_orphans``) before the creation is
+        sent once more; never twice blindly.
+        """
         operation = Operation.query_all if include_deleted else Operation.query
-        info = self._bulk(object_name, lambda client: client.create_job(operation, soql))
+
+        def create(client: _Bulk2Client) -> Any:
+            return client.create_job(operation, soql)
+
+        try:
+            info = self._bulk(object_name, create)
+        except SalesforceUnavailable:
+            log.warning("creating a Bulk job of %s failed; looking for a job it may have left running", object_name)
+            self._abort_running_jobs(object_name, operation.value)
+            try:
+                info = self._bulk(object_name, create)
+            except SalesforceUnavailable:
+                self._abort_running_jobs(object_name, operation.value)
+                raise
         return BulkJob(job_id=str(info["id"]), state=str(info.get("state", "UploadComplete")),
                        created=info.get("createdDate") or None)
+
+    def _abort_running_jobs(self, object_name: str, operation: str) -> None:
+        user_id = self._connection.user_id()
+        if user_id is None:
+            log.warning("the sync user cannot read its own User record; Bulk jobs left running are not looked for")
+            return
+        running = self._bulk(object_name, lambda client: bulk_orphans.running_jobs(
+            client, operation=operation, user_id=user_id))
+        for job_id in running:
+            try:
+                self._bulk(object_name, lambda client, job_id=job_id: bulk_orphans.abort(client, job_id))
+                log.warning("aborted Bulk job %s of %s, created by a request whose answer was lost",
+                            job_id, object_name)
+            except SalesforceUnavailable:
+                raise
+            except SalesforceError as exc:
+                # It finished meanwhile (only running jobs can be aborted): nothing runs for nobody.
+                log.info("Bulk job %s of %s could not be aborted: %s", job_id, object_name, exc)
 
     def bulk_job(self, object_name: str, job_id: str) -> BulkJob:
         """The job's state; :class:`BulkJobGone` when Salesforce no longer has it,

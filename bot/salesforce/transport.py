@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 import urllib.parse
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot.salesforce.usage import ApiUsage
@@ -17,15 +19,18 @@ LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com")
 # Seconds to connect, and to wait for a response, before calling Salesforce unreachable.
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 120
+# What may be sent again after its answer was lost (see may_repeat): reads, the login, and
+# the Composite resource when all it holds are reads.
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SOAP_LOGIN = re.compile(r"^/services/Soap/u/[0-9.]+$")
+_COMPOSITE = re.compile(r"^/services/data/v[0-9.]+/composite$")
 
 
 def sync_retry(*, backoff_factor: float = 0.5) -> Retry:
-    """How a sync connection retries: 5xx, timeouts and dropped connections, a few times,
-    with exponential backoff and jitter (so replicas do not retry in step).
-
-    Every request a sync makes only reads, so POSTs (Composite, a Bulk job) may be
-    retried too; after the last try the error answer is handed to simple-salesforce,
-    which raises it as usual.
+    """How a sync connection retries what :func:`may_repeat` allows: 5xx, timeouts and
+    dropped connections, a few times, with exponential backoff and jitter (so replicas do
+    not retry in step). After the last try the error answer is handed to
+    simple-salesforce, which raises it as usual.
     """
     return Retry(
         total=4,
@@ -34,13 +39,71 @@ def sync_retry(*, backoff_factor: float = 0.5) -> Retry:
         status=4,
         other=1,
         status_forcelist=(500, 502, 503, 504),
-        allowed_methods=frozenset({"GET", "POST", "PATCH", "DELETE", "HEAD"}),
+        # POST: only the reads among them (a Composite of queries, the login) come here.
+        allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "POST"}),
         backoff_factor=backoff_factor,
         backoff_jitter=backoff_factor,
         backoff_max=30,
         raise_on_status=False,
         respect_retry_after_header=True,
     )
+
+
+def may_repeat(request: requests.PreparedRequest) -> bool:
+    """Whether sending ``request`` twice does no more than sending it once: THE rule for
+    every retry of the transport.
+
+    Salesforce may carry out a request whose answer is then lost (a 5xx after the work,
+    a dropped connection, a read timeout), so only reads are sent again blindly: GET,
+    HEAD, OPTIONS, the SOAP login (another session, nothing else) and a Composite request
+    whose subrequests are all GETs. Anything else (creating a Bulk job or a record,
+    PATCH, PUT, DELETE) is sent once, and retried only when its connection could not even
+    be opened; when its answer is lost, the caller looks for what it may have done
+    before doing it again (``RecordReader.start_bulk_query`` aborts a job it orphaned).
+    """
+    method = (request.method or "").upper()
+    if method in _READ_METHODS:
+        return True
+    if method != "POST":
+        return False
+    path = urllib.parse.urlsplit(request.url or "").path.rstrip("/")
+    if _SOAP_LOGIN.match(path):
+        return True
+    return _COMPOSITE.match(path) is not None and _only_reads(request.body)
+
+
+def _only_reads(body: bytes | str | None) -> bool:
+    """True for a Composite body whose subrequests are all GETs."""
+    try:
+        payload = json.loads(body or b"")
+    except (TypeError, ValueError):
+        return False
+    subrequests = payload.get("compositeRequest") if isinstance(payload, dict) else None
+    return bool(subrequests) and all(
+        isinstance(item, dict) and str(item.get("method", "")).upper() == "GET" for item in subrequests
+    )
+
+
+def _connections_only(retry: Retry) -> Retry:
+    """``retry`` narrowed to connections that could not be opened (the request never left)."""
+    return retry.new(read=False, other=0, status_forcelist=(), respect_retry_after_header=False)
+
+
+class _RepeatGuard(BaseAdapter):
+    """Sends what :func:`may_repeat` allows through an adapter that retries it, and the
+    rest through one that only retries connections never opened."""
+
+    def __init__(self, again: HTTPAdapter, once: HTTPAdapter) -> None:
+        super().__init__()
+        self._again = again
+        self._once = once
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        return (self._again if may_repeat(request) else self._once).send(request, *args, **kwargs)
+
+    def close(self) -> None:
+        self._again.close()
+        self._once.close()
 
 
 class RewriteAdapter(HTTPAdapter):
@@ -91,7 +154,8 @@ def make_session(
 
     ``timeout`` (connect, read) applies to every request that does not set its own;
     ``retry`` (none by default: the credentials modal has no time for it) retries
-    failed requests; ``usage`` counts calls and reads the org's API usage.
+    failed requests that :func:`may_repeat` (the others only when their connection
+    could not be opened); ``usage`` counts calls and reads the org's API usage.
     """
     session = requests.Session()
     # Proxy variables of the environment must not divert Salesforce traffic or the rewrite.
@@ -101,12 +165,18 @@ def make_session(
         options: dict[str, Any] = {"timeout": timeout, "max_retries": retries}
         return _RewriteTimeoutAdapter(salesforce_url, **options) if salesforce_url else _TimeoutAdapter(**options)
 
-    session.mount("https://", adapter(retry or 0))
-    if retry is not None:
-        # A refused SOAP login answers HTTP 500 with its fault: retrying that only delays the
-        # verdict (and counts toward the user's lockout); gateways' 502-504 are still retried.
+    def guarded(retries: Retry) -> BaseAdapter:
+        return _RepeatGuard(adapter(retries), adapter(_connections_only(retries)))
+
+    if retry is None:
+        session.mount("https://", adapter(0))
+    else:
+        session.mount("https://", guarded(retry))
+        # A login's answer is judged by its fault code, which the transport cannot see (a
+        # refusal and an incident both come as HTTP 500): the gateway decides whether to
+        # log in again; here only failed connections and lost answers are retried.
         for host in LOGIN_HOSTS:
-            session.mount(f"https://{host}", adapter(retry.new(status_forcelist=(502, 503, 504))))
+            session.mount(f"https://{host}", guarded(retry.new(status_forcelist=(), respect_retry_after_header=False)))
     if usage is not None:
         session.hooks["response"].append(usage.observe)
     return session

@@ -17,7 +17,7 @@ has switches to make it fail the way Salesforce does. Standard library only.
 - :class:`SimClock` - the clock every timestamp comes from (real time, or set and frozen);
   each org hands out strictly increasing modification stamps derived from it.
 
-Modules: ``server`` (HTTP, routing), ``soap`` (login), ``rest``/``query_api``/
+Modules: ``server`` (HTTP, routing), ``soap``/``login_faults`` (login), ``rest``/``query_api``/
 ``records_api``/``composite``/``bulk`` (the REST resources), ``soql`` and
 ``query_engine`` (SOQL), ``render`` (pages of JSON records and CSV), ``schema``/
 ``catalog`` (describe metadata), ``metadata`` (describe dates), ``org``/``org_schema``/
@@ -30,7 +30,8 @@ from .dataset import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_SIZE, DE
                       add_retyped_people, build_demo_org, build_large_demo_org, generate_records, seed_demo_data,
                       simulate_activity)
 from .faults import FaultSwitches, InjectedFailure
-from .org import DEFAULT_API_DAILY_MAX, LOGIN_FAULTS, SimulatedOrg, SimulatedUser, UnknownRecordError
+from .login_faults import LOGIN_FAULTS
+from .org import DEFAULT_API_DAILY_MAX, SimulatedOrg, SimulatedUser, UnknownRecordError
 from .request_log import LoggedRequest, RequestLog
 from .schema import FieldDef, ObjectDef, Schema, custom_field
 from .server import DEFAULT_MAX_URL_LENGTH, RequestHook, SalesforceSimulator

@@ -145,6 +145,12 @@ class BulkQueryJobs:
         with self._lock:
             return self._created_per_org.get(org_id, 0)
 
+    def describe_jobs(self, org_id: str) -> list[dict[str, Any]]:
+        """The detailed description of every job of an org, oldest first (for tests)."""
+        with self._lock:
+            jobs = [job for job in self._jobs.values() if job.org_id == org_id]
+            return [job.info(detailed=True) for job in sorted(jobs, key=lambda job: job.created)]
+
     def create(self, ctx: RestContext) -> Response:
         """``POST jobs/query``: check the query and start a job."""
         payload = ctx.request.json_body()

@@ -1,7 +1,8 @@
 """Fault switches: make the simulator fail the way Salesforce does, on demand.
 
 Each switch is thread-safe and consumed by the request that trips it, so a test can
-say "the next two REST calls get a 503" and then watch the client recover.
+say "the next two REST calls get a 503" and then watch the client recover, or "the
+next job creation is carried out but its answer is lost" and watch what a retry does.
 """
 
 from __future__ import annotations
@@ -27,6 +28,16 @@ class InjectedFailure:
     scope: FailureScope = "rest"
 
 
+@dataclass(frozen=True)
+class LostAnswer:
+    """A request carried out whose answer never reaches the client: replaced by an error
+    status, or by a connection closed before any answer (``status`` None)."""
+
+    method: str
+    path_contains: str
+    status: int | None = 503
+
+
 class FaultSwitches:
     """The switchboard shared by the endpoints."""
 
@@ -40,6 +51,7 @@ class FaultSwitches:
         self.bulk_results_with_bom = False
         self._dropped_downloads: list[_DroppedDownload] = []
         self._truncated_pages: deque[int] = deque()
+        self._lost_answers: deque[LostAnswer] = deque()
 
     def fail_next(self, count: int = 1, *, status: int = 503, error_code: str = "SERVER_UNAVAILABLE",
                   message: str = "Server temporarily unavailable. Please try again later.",
@@ -69,12 +81,31 @@ class FaultSwitches:
             self.bulk_results_with_bom = False
             self._dropped_downloads.clear()
             self._truncated_pages.clear()
+            self._lost_answers.clear()
 
     @property
     def pending_failures(self) -> int:
         """How many injected failures are still waiting."""
         with self._lock:
             return len(self._failures)
+
+    def lose_next_answer(self, method: str, path_contains: str, *, status: int | None = 503) -> None:
+        """Carry out the next ``method`` request whose path contains ``path_contains``, then
+        answer it with ``status`` (an error in REST's shape) or, with None, close the
+        connection without a word, as a network failure after the request arrived would."""
+        if status is not None and status < 400:
+            raise ValueError("a lost answer is replaced by an error status, or None to drop the connection")
+        with self._lock:
+            self._lost_answers.append(LostAnswer(method.upper(), path_contains, status))
+
+    def take_lost_answer(self, method: str, path: str) -> LostAnswer | None:
+        """The lost-answer switch this request trips, if any (consumed)."""
+        with self._lock:
+            for index, lost in enumerate(self._lost_answers):
+                if lost.method == method.upper() and lost.path_contains in path:
+                    del self._lost_answers[index]
+                    return lost
+        return None
 
     def fail_next_bulk_job(self, message: str = DEFAULT_BULK_FAILURE) -> None:
         """Make the next Bulk 2.0 query job end in state ``Failed`` with this ``errorMessage``."""

@@ -30,11 +30,6 @@ from .recycle_bin import RecycleBin
 from .schema import ObjectDef, Schema
 from .values import coercer
 
-# The faults a user's login can be switched to (see soap.py for their messages).
-LOGIN_FAULTS = frozenset(
-    {"INVALID_LOGIN", "INVALID_OPERATION_WITH_EXPIRED_PASSWORD", "API_DISABLED_FOR_ORG",
-     "LOGIN_MUST_USE_SECURITY_TOKEN"}
-)
 DEFAULT_API_DAILY_MAX = 15_000
 ORG_CREATED = datetime(2020, 3, 14, 9, 0, tzinfo=timezone.utc)
 _AUDIT_FIELDS = ("CreatedDate", "LastModifiedDate", "SystemModstamp")

@@ -36,7 +36,8 @@ from .clock import SimClock
 from .dataset import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_SIZE, DEFAULT_USERNAME,
                       build_demo_org)
 from .faults import DEFAULT_BULK_FAILURE, FailureScope, FaultSwitches
-from .org import DEFAULT_API_DAILY_MAX, LOGIN_FAULTS, SimulatedOrg, SimulatedUser
+from .login_faults import LOGIN_FAULTS
+from .org import DEFAULT_API_DAILY_MAX, SimulatedOrg, SimulatedUser
 from .registry import OrgRegistry
 from .request_log import LOGGED_HEADERS, LoggedRequest, RequestLog
 from .rest import RestApi, RestOutcome
@@ -52,6 +53,7 @@ DEFAULT_MAX_URL_LENGTH = 16_000
 _HARD_URL_LIMIT = 16_384
 # Called with each request before it is answered (see add_request_hook).
 RequestHook = Callable[[Request], None]
+_LOST_ANSWER_MESSAGE = "Server temporarily unavailable. Please try again later."
 _SOAP_PATH = re.compile(r"^/services/Soap/u/(\d+\.\d+)/?$")
 _REST_PATH = re.compile(r"^/services/data(?:/v(\d+\.\d+))?(/.*)?$")
 
@@ -217,8 +219,31 @@ class SalesforceSimulator:
                            message: str = "Server temporarily unavailable. Please try again later.",
                            scope: FailureScope = "rest") -> None:
         """Answer the next ``count`` REST (or ``login``, ``any``, or ``bulk_poll``: Bulk job
-        status polls only) requests with this error."""
+        status polls only) requests with this error: a JSON error list for REST; for a login
+        what Salesforce sends, a SOAP fault for a 500 (see :meth:`fail_next_logins`) and its
+        edge's HTML page for other statuses."""
         self.faults.fail_next(count, status=status, error_code=error_code, message=message, scope=scope)
+
+    def fail_next_logins(self, count: int = 1, *, code: str | None = "UNKNOWN_EXCEPTION", status: int = 503) -> None:
+        """Answer the next ``count`` logins, whoever logs in, as during a Salesforce incident:
+        HTTP 500 with the SOAP fault ``code`` (Salesforce's own message, e.g. an
+        ``UNKNOWN_EXCEPTION`` with its ErrorId), or, with ``code`` None, the edge's HTML page
+        with ``status``."""
+        if code is None:
+            self.faults.fail_next(count, status=status, error_code="", message="", scope="login")
+        else:
+            self.faults.fail_next(count, status=500, error_code=code, message="", scope="login")
+
+    def lose_next_answer(self, method: str, path_contains: str, *, status: int | None = 503) -> None:
+        """Carry out the next ``method`` request whose path contains ``path_contains`` (e.g.
+        ``"POST", "/jobs/query"``: the Bulk job is created) and lose its answer: the client
+        gets ``status`` instead, or, with None, a connection closed without an answer."""
+        self.faults.lose_next_answer(method, path_contains, status=status)
+
+    def bulk_query_jobs(self, org_id: str | None = None) -> list[dict[str, object]]:
+        """Every Bulk 2.0 query job of an org (the first by default) as ``GET jobs/query/<id>``
+        describes it, without polling it: to see which jobs were left running."""
+        return self._rest.bulk.describe_jobs(org_id or self.org.org_id)
 
     def set_request_limit_exceeded(self, exceeded: bool = True) -> None:
         """Refuse every REST call with 403 REQUEST_LIMIT_EXCEEDED (also automatic at the daily max)."""
@@ -345,10 +370,15 @@ class SalesforceSimulator:
             response = not_found().to_response()
         if response.status == 200 and response.body:
             response.dropped_after = self.faults.take_dropped_download(request.path, len(response.body))
+        lost = self.faults.take_lost_answer(request.method, request.path)
+        if lost is not None:
+            # Salesforce did the work; the client never hears of it.
+            response = (Response.dropped_connection() if lost.status is None else
+                        ApiError(lost.status, "SERVER_UNAVAILABLE", _LOST_ANSWER_MESSAGE).to_response())
         self.request_log.append(LoggedRequest(
             at=datetime.now(timezone.utc), method=request.method, path=request.path,
             query_string=request.query_string, status=response.status, forwarded_host=request.forwarded_host,
-            username=username, counted=counted, dropped=response.dropped_after is not None,
+            username=username, counted=counted, dropped=response.dropped or response.dropped_after is not None,
             headers={name: request.headers[name] for name in LOGGED_HEADERS if name in request.headers},
         ))
         return response
@@ -428,6 +458,10 @@ class _Handler(BaseHTTPRequestHandler):
                              self.command, path, error_id)
             response = ApiError(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this "
                                 f"ErrorId if you contact support: {error_id}").to_response()
+        if response.dropped:
+            # A network failure after the request arrived: not a byte of answer.
+            self.close_connection = True
+            return
         self.send_response(response.status)
         if response.content_type:
             self.send_header("Content-Type", response.content_type)

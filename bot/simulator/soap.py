@@ -13,32 +13,17 @@ import hmac
 import re
 from html import escape
 
-from .faults import FaultSwitches
+from .faults import FaultSwitches, InjectedFailure
+from .login_faults import fault_message, fault_type, outage_page
 from .org import SimulatedOrg, SimulatedUser
 from .registry import OrgRegistry
 from .sessions import SessionStore
-from .wire import ApiError, Request, Response
+from .wire import Request, Response
 
 PRODUCTION_LOGIN_HOST = "login.salesforce.com"
 SANDBOX_LOGIN_HOST = "test.salesforce.com"
 SESSION_SECONDS_VALID = 7200
 
-# Salesforce's own messages (sf:exceptionMessage; the faultstring adds "CODE: ").
-FAULT_MESSAGES = {
-    "INVALID_LOGIN": "Invalid username, password, security token; or user locked out.",
-    "INVALID_OPERATION_WITH_EXPIRED_PASSWORD":
-        "The users password has expired, you must call SetPassword before attempting any other API "
-        "operations",
-    "API_DISABLED_FOR_ORG": "API is not enabled for this Organization or Partner",
-    "LOGIN_MUST_USE_SECURITY_TOKEN":
-        "Invalid username, password, security token; or user locked out. Are you at a new location? "
-        "When accessing Salesforce--either via a desktop client or the API--from outside of your "
-        "company’s trusted networks, you must add a security token to your password to log in. To get "
-        "your new security token, log into Salesforce. From your personal settings, enter Reset My "
-        "Security Token in the Quick Find box, then select Reset My Security Token.",
-}
-_FAULT_TYPES = {"API_DISABLED_FOR_ORG": "UnexpectedErrorFault",
-                "INVALID_OPERATION_WITH_EXPIRED_PASSWORD": "UnexpectedErrorFault"}
 _XML_ENTITY_RE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 _NAMED_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _ENVELOPE_OPEN = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
@@ -58,7 +43,7 @@ class LoginService:
         """The answer to a login request, and the username it named (for the request log)."""
         injected = self._faults.take_failure("login")
         if injected is not None:
-            return ApiError(injected.status, injected.error_code, injected.message).to_response(), None
+            return _injected_answer(injected), None
         text = request.body.decode("utf-8", errors="replace")
         username = _element(text, "username")
         password = _element(text, "password")
@@ -88,21 +73,30 @@ def xml_unescape(text: str) -> str:
     return _XML_ENTITY_RE.sub(replace, text)
 
 
-def login_fault(code: str) -> Response:
-    """The HTTP 500 SOAP fault of a failed login, as Salesforce sends it."""
-    message = FAULT_MESSAGES[code]
-    fault_type = _FAULT_TYPES.get(code, "LoginFault")
+def login_fault(code: str, message: str | None = None) -> Response:
+    """The HTTP 500 SOAP fault of a failed login, as Salesforce sends it (``message``:
+    Salesforce's own words for ``code`` unless given)."""
+    message = message or fault_message(code)
+    detail = fault_type(code)
     body = (
         f'{_ENVELOPE_OPEN}xmlns:sf="urn:fault.partner.soap.sforce.com" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault>'
         f"<faultcode>sf:{code}</faultcode>"
         f"<faultstring>{escape(f'{code}: {message}', quote=False)}</faultstring>"
-        f'<detail><sf:{fault_type} xsi:type="sf:{fault_type}"><sf:exceptionCode>{code}</sf:exceptionCode>'
+        f'<detail><sf:{detail} xsi:type="sf:{detail}"><sf:exceptionCode>{code}</sf:exceptionCode>'
         f"<sf:exceptionMessage>{escape(message, quote=False)}</sf:exceptionMessage>"
-        f"</sf:{fault_type}></detail>"
+        f"</sf:{detail}></detail>"
         "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
     )
     return Response.text(body, XML_CONTENT_TYPE, 500)
+
+
+def _injected_answer(failure: InjectedFailure) -> Response:
+    # The login never answers with REST's JSON error list: a 500 is Salesforce's own SOAP
+    # fault (UNKNOWN_EXCEPTION during an incident), other statuses its edge's HTML page.
+    if failure.status == 500 and failure.error_code:
+        return login_fault(failure.error_code, failure.message)
+    return Response.text(outage_page(failure.status), "text/html;charset=UTF-8", failure.status)
 
 
 def org_accepts_login_at(org: SimulatedOrg, host: str | None) -> bool:

@@ -60,6 +60,8 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     # A fault: bytes of the body sent before the connection drops (None: the whole body).
     dropped_after: int | None = None
+    # True: close the connection without sending anything (a network failure).
+    dropped: bool = False
 
     @classmethod
     def json(cls, payload: Any, status: int = 200) -> Response:
@@ -71,6 +73,12 @@ class Response:
     def text(cls, text: str, content_type: str, status: int = 200) -> Response:
         """A textual answer (XML, CSV, HTML)."""
         return cls(status, text.encode("utf-8"), content_type)
+
+    @classmethod
+    def dropped_connection(cls) -> Response:
+        """No answer at all: the connection is closed once the request has been carried out.
+        (The request log shows it with status 0.)"""
+        return cls(0, dropped=True)
 
     @classmethod
     def no_content(cls) -> Response:

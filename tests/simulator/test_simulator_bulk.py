@@ -124,3 +124,26 @@ def test_bulk_counts_usage_but_does_not_retry(sim: SalesforceSimulator, sf: Sale
     sim.expire_sessions()
     with pytest.raises(SalesforceExpiredSession):
         list(sf.bulk2.Lead.query("SELECT Id FROM Lead", wait=WAIT))
+
+
+@pytest.mark.parametrize("status", [503, None])
+def test_a_lost_answer_still_creates_the_job(sim: SalesforceSimulator, session: requests.Session, sf: Salesforce,
+                                             status: int | None) -> None:
+    sim.lose_next_answer("POST", "/jobs/query", status=status)
+    url = "https://acme.my.salesforce.com/services/data/v59.0/jobs/query"
+    headers = {"Authorization": f"Bearer {sf.session_id}", "Content-Type": "application/json"}
+    body = {"operation": "queryAll", "query": "SELECT Id FROM Lead"}
+    if status is None:
+        with pytest.raises(requests.ConnectionError):
+            session.post(url, json=body, headers=headers)
+    else:
+        answer = session.post(url, json=body, headers=headers)
+        assert answer.status_code == status
+        assert answer.json()[0]["errorCode"] == "SERVER_UNAVAILABLE"
+    # Salesforce did the work all the same: the job runs, and nobody knows its id.
+    jobs = sim.bulk_query_jobs()
+    assert [(job["object"], job["operation"], job["state"]) for job in jobs] == [("Lead", "queryAll", "UploadComplete")]
+    assert sim.request_log.entries()[-1].status == (status or 0)
+    # The switch is spent: the next creation is answered.
+    assert session.post(url, json=body, headers=headers).status_code == 200
+    assert len(sim.bulk_query_jobs()) == 2

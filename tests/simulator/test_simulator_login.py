@@ -10,8 +10,9 @@ import pytest
 import requests
 from simple_salesforce import Salesforce, SalesforceAuthenticationFailed
 
-from bot.simulator import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME, SalesforceSimulator,
-                           SimulatedOrg)
+from bot.simulator import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME, LOGIN_FAULTS,
+                           SalesforceSimulator, SimulatedOrg)
+from bot.simulator.login_faults import FAULT_MESSAGES
 
 Login = Callable[..., Salesforce]  # the ``login`` fixture
 
@@ -87,16 +88,55 @@ def test_token_optional_from_trusted_network(sim: SalesforceSimulator, login: Lo
     assert login(security_token="").session_id
 
 
-@pytest.mark.parametrize("code", ["INVALID_OPERATION_WITH_EXPIRED_PASSWORD", "API_DISABLED_FOR_ORG",
-                                  "LOGIN_MUST_USE_SECURITY_TOKEN", "INVALID_LOGIN"])
+@pytest.mark.parametrize("code", sorted(LOGIN_FAULTS - {"UNKNOWN_EXCEPTION"}))
 def test_per_user_login_fault_switches(sim: SalesforceSimulator, login: Login, code: str) -> None:
     sim.set_login_fault(DEFAULT_USERNAME, code)
     with pytest.raises(SalesforceAuthenticationFailed) as failure:
         login()
     assert failure.value.code == code
-    assert failure.value.auth_message
+    assert failure.value.auth_message == FAULT_MESSAGES[code]
     sim.set_login_fault(DEFAULT_USERNAME, None)
     assert login().session_id
+
+
+def test_an_incident_answers_logins_with_unknown_exception_and_its_error_id(
+    sim: SalesforceSimulator, login: Login, session: requests.Session,
+) -> None:
+    sim.fail_next_logins(2)
+    with pytest.raises(SalesforceAuthenticationFailed) as failure:
+        login(password="wrong-password")  # an incident answers before any password is checked
+    assert failure.value.code == "UNKNOWN_EXCEPTION"
+    message = failure.value.auth_message
+    assert message.startswith("An unexpected error occurred. Please include this ErrorId if you contact support: ")
+    body = _login_envelope(DEFAULT_USERNAME, DEFAULT_PASSWORD + DEFAULT_SECURITY_TOKEN)
+    answer = session.post("https://login.salesforce.com/services/Soap/u/59.0", body,
+                          headers={"content-type": "text/xml", "SOAPAction": "login"})
+    assert answer.status_code == 500
+    assert "<faultcode>sf:UNKNOWN_EXCEPTION</faultcode>" in answer.text
+    assert '<sf:UnexpectedErrorFault xsi:type="sf:UnexpectedErrorFault">' in answer.text
+    # Each internal error has an ErrorId of its own.
+    assert message not in answer.text
+    assert login().session_id
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_an_outage_page_is_html_and_the_client_reports_its_status(sim: SalesforceSimulator, login: Login,
+                                                                   status: int) -> None:
+    sim.fail_next_logins(code=None, status=status)
+    with pytest.raises(SalesforceAuthenticationFailed) as failure:
+        login()
+    # Not XML: simple-salesforce gives the HTTP status as the code and the page as the message.
+    assert failure.value.code == status
+    assert failure.value.auth_message.startswith("<!DOCTYPE html>")
+    assert login().session_id
+
+
+def test_a_500_injected_into_a_login_is_a_soap_fault_not_a_json_list(sim: SalesforceSimulator,
+                                                                    login: Login) -> None:
+    sim.fail_next_requests(status=500, error_code="SERVER_UNAVAILABLE", message="Try later", scope="login")
+    with pytest.raises(SalesforceAuthenticationFailed) as failure:
+        login()
+    assert (failure.value.code, failure.value.auth_message) == ("SERVER_UNAVAILABLE", "Try later")
 
 
 def test_unknown_login_fault_is_refused(sim: SalesforceSimulator) -> None:

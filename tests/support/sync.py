@@ -3,12 +3,16 @@ compare a mirror table with the simulated org field by field."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import MetaData, select
+
+from bot.runtime import Services
+from bot.salesforce.gateway import SalesforceGateway
 
 from bot.simulator import SimulatedOrg
 from bot.simulator.query_engine import accessor
@@ -30,9 +34,17 @@ def start_sync(bot: RunningBot) -> None:
     assert bot.reply("start yes").startswith("The sync is started.")
 
 
-def cycle(bot: RunningBot) -> CycleOutcome:
-    """Run one cycle now, in this process, and return how it ended."""
-    outcome = run_cycle(bot.services, TEAM, force=True)
+def quick_retries(bot: RunningBot, *, backoff: float = 0.01) -> Services:
+    """The bot's services with a short retry backoff, so that retried requests and logins
+    take milliseconds."""
+    gateway = SalesforceGateway(salesforce_url=bot.services.settings.salesforce_url, retry_backoff=backoff)
+    return dataclasses.replace(bot.services, gateway=gateway)
+
+
+def cycle(bot: RunningBot, services: Services | None = None) -> CycleOutcome:
+    """Run one cycle now, in this process (with ``services``, by default the bot's), and
+    return how it ended."""
+    outcome = run_cycle(services or bot.services, TEAM, force=True)
     assert outcome is not None, "another holder had the workspace's lock"
     return outcome
 
