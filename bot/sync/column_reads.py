@@ -31,15 +31,19 @@ class ReadRow:
     values: tuple[Any, ...]
 
 
-def read_columns(sync: ObjectSync, fields: Sequence[ObjectField], *, large: bool) -> Iterator[list[ReadRow]]:
+def read_columns(sync: ObjectSync, fields: Sequence[ObjectField], *, large: bool,
+                 in_id_order: bool = False) -> Iterator[list[ReadRow]]:
     """Yield every record of the object in batches, with ``queryAll``: deleted rows too,
     and archived activities (which ``query`` leaves out, though they are live records).
-    Records whose values do not convert become record-level errors, as in a cycle."""
+    Records whose values do not convert become record-level errors, as in a cycle.
+    ``in_id_order`` (REST only: a Bulk job promises no order) yields them by ascending Id."""
     plan = sync.plan
+    if large and in_id_order:
+        raise ValueError("a Bulk job's rows come in no promised order")
     columns = (Column("Id", "id", "id"), Column("IsDeleted" if plan.has_isdeleted else None, "isdeleted", "boolean"),
                Column(plan.stamp_field, "systemmodstamp", "datetime"),
                *(Column(field.field_name, field.column_name, field.sf_type) for field in fields))
-    soql = plan.columns_soql([field.field_name for field in fields])
+    soql = plan.columns_soql([field.field_name for field in fields], in_id_order=in_id_order)
     dialect = sync.dialect
     if large:
         converters: dict[tuple[str, ...], RowConverter] = {}

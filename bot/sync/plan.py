@@ -80,11 +80,12 @@ class ObjectPlan:
             for start in range(0, len(ids), per_query)
         ]
 
-    def columns_soql(self, fields: Sequence[str]) -> str:
+    def columns_soql(self, fields: Sequence[str], *, in_id_order: bool = False) -> str:
         """Id, the stamp, IsDeleted (where the object has it) and ``fields`` of every row,
-        for the drift checks."""
+        for the drift checks. ``in_id_order`` adds ``ORDER BY Id``, which REST pages keep;
+        a Bulk job's rows come in no promised order, so it is for REST only."""
         selected = ["Id", self.stamp_field, *(["IsDeleted"] if self.has_isdeleted else []), *fields]
-        return f"SELECT {', '.join(selected)} FROM {self.object_name}"
+        return f"SELECT {', '.join(selected)} FROM {self.object_name}" + (" ORDER BY Id" if in_id_order else "")
 
     def live_filter(self) -> str:
         """The WHERE clause that keeps a ``queryAll`` to the rows not deleted. ``queryAll``
