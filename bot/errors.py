@@ -100,5 +100,10 @@ class BulkJobFailed(SalesforceError):
     """A Bulk query job ended in state Failed or Aborted; the message is Salesforce's."""
 
 
+class IdsOutOfOrder(SyncbotError):
+    """The reconciliation met Ids out of ascending order, on Salesforce's side or the
+    table's: it stops there and changes nothing, since a walk in order is what it trusts."""
+
+
 class Interrupted(SyncbotError):
     """The process is stopping: the cycle ends after the batch it was writing."""

@@ -633,6 +633,12 @@ class _Messages:
         "{formulas:,} {frows} with changed formula values."
     )
     verify_fix_failed: Final = "The repair ran into a problem: {error}"
+    reconcile_out_of_order: Final = (
+        "{object}: the reconciliation stopped and changed nothing: {side} Ids came out of order "
+        "({later} after {earlier}). It is tried again at its next run."
+    )
+    reconcile_side_salesforce: Final = "Salesforce's"
+    reconcile_side_local: Final = "the local table's"
     reconciled_after_pause: Final = (
         "The sync was stopped for {days} days, longer than the 15 days Salesforce keeps deleted records: "
         "the Ids were compared with Salesforce's before the copy was called current."

@@ -7,7 +7,7 @@ Mirror tables are named by the catalog; values arrive converted by ``bot.sync.co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,12 +36,22 @@ def mark(session: Session, team_id: str, object_name: str, check: str, at: datet
                     .values(**values))
 
 
-def stored_stamps(session: Session, table: str) -> dict[str, tuple[str, bool]]:
-    """Every local row: id -> (its stamp as ``YYYY-MM-DD HH:MM:SS.mmm``, whether it is deleted)."""
+def stamps_in_id_order(session: Session, table: str, *, batch: int = 5_000) -> Iterator[tuple[str, str, bool]]:
+    """Every local row as ``(id, stamp as YYYY-MM-DD HH:MM:SS.mmm, deleted)``, streamed by
+    ascending Id in Salesforce's order: the binary order of the Ids' characters (0-9, A-Z,
+    a-z). SQLite compares text that way by default; PostgreSQL is told ``COLLATE "C"``,
+    since a database's default collation (en_US, ICU) may put ``a`` before ``B``.
+
+    Rows come from a server-side cursor ``batch`` at a time: memory stays flat whatever
+    the table's size. The session stays open while the caller iterates."""
     connection = session.connection()
-    key = stamp_key_sql(connection.dialect.name)
-    rows = connection.exec_driver_sql(f"SELECT id, {key}, isdeleted FROM {_quote(session, table)}")
-    return {record_id: (stamp, bool(deleted)) for record_id, stamp, deleted in rows}
+    dialect = connection.dialect.name
+    key = stamp_key_sql(dialect)
+    order = "id" if dialect == "sqlite" else 'id COLLATE "C"'
+    rows = connection.execution_options(yield_per=batch).exec_driver_sql(
+        f"SELECT id, {key}, isdeleted FROM {_quote(session, table)} ORDER BY {order}")
+    for record_id, stamp, deleted in rows:
+        yield record_id, stamp, bool(deleted)
 
 
 def mark_deleted(session: Session, table: str, ids: Sequence[str]) -> int:

@@ -14,17 +14,20 @@ has switches to make it fail the way Salesforce does. Standard library only.
   ``undelete``/``hard_delete``/``purge_recycle_bin``/``generate``), schema changes
   (``add_custom_field``/``remove_field``/``change_field``), users, field-level security,
   formula inputs and API usage.
+- :func:`archive_activities` - Salesforce's archival of year-old Tasks and Events (``query``
+  leaves archived ones out, ``queryAll`` has them).
 - :class:`SimClock` - the clock every timestamp comes from (real time, or set and frozen);
   each org hands out strictly increasing modification stamps derived from it.
 
 Modules: ``server`` (HTTP, routing), ``soap``/``login_faults`` (login), ``rest``/``query_api``/
-``records_api``/``composite``/``bulk`` (the REST resources), ``soql`` and
+``records_api``/``composite``/``bulk`` (the REST resources), ``activities`` (archival), ``soql`` and
 ``query_engine`` (SOQL), ``render`` (pages of JSON records and CSV), ``schema``/
 ``catalog`` (describe metadata), ``metadata`` (describe dates), ``org``/``org_schema``/
 ``recycle_bin``/``registry``/``dataset``/``messy`` (data), ``faults``, ``request_log``,
 ``sessions``, ``values``, ``ids``, ``clock``, ``wire``.
 """
 
+from .activities import archive_activities
 from .clock import SimClock
 from .dataset import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_SIZE, DEFAULT_USERNAME, DEMO_SIZE,
                       add_retyped_people, build_demo_org, build_large_demo_org, generate_records, seed_demo_data,
@@ -41,6 +44,7 @@ __all__ = [
     "DEFAULT_API_DAILY_MAX", "DEFAULT_MAX_URL_LENGTH", "DEFAULT_PASSWORD", "DEFAULT_SECURITY_TOKEN",
     "DEFAULT_SIZE", "DEFAULT_USERNAME", "DEMO_SIZE", "LOGIN_FAULTS", "FaultSwitches", "FieldDef", "InjectedFailure",
     "LoggedRequest", "ObjectDef", "Request", "RequestHook", "RequestLog", "SalesforceSimulator", "Schema",
-    "SimClock", "SimulatedOrg", "SimulatedUser", "UnknownRecordError", "add_retyped_people", "build_demo_org",
+    "SimClock", "SimulatedOrg", "SimulatedUser", "UnknownRecordError", "add_retyped_people", "archive_activities",
+    "build_demo_org",
     "build_large_demo_org", "custom_field", "generate_records", "seed_demo_data", "simulate_activity",
 ]

@@ -7,6 +7,7 @@ add: a double, a picklist, an external id, a formula, a location and a base64 fi
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Callable, Mapping
 
 from .schema import FieldDef, ObjectDef, Schema
@@ -45,6 +46,14 @@ CHANNELS = ("Email", "Phone", "SMS", "In person")
 TIERS = ("Platinum", "Gold", "Silver", "Bronze")
 REGIONS = ("AMER", "EMEA", "APAC", "LATAM")
 TIME_ZONES = ("America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "Asia/Tokyo")
+# Activities (Task, Event): values of a standard org.
+ACTIVITY_SUBJECTS = ("Call", "Email", "Meeting", "Send Letter/Quote", "Other")
+TASK_STATUSES = ("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred")
+TASK_CLOSED_STATUSES = frozenset({"Completed"})
+TASK_PRIORITIES = ("High", "Normal", "Low")
+TASK_SUBTYPES = ("Task", "Email", "ListEmail", "Cadence", "Call")
+CALL_TYPES = ("Internal", "Inbound", "Outbound")
+SHOW_AS = ("Busy", "OutOfOffice", "Free")
 
 
 def _id() -> FieldDef:
@@ -62,8 +71,9 @@ def _flag(name: str, **kw: Any) -> FieldDef:
 
 
 def _reference(name: str, target: str, relationship: str, **kw: Any) -> FieldDef:
-    return FieldDef(name, "reference", length=18, reference_to=(target,), relationship_name=relationship,
-                    **kw)
+    # A polymorphic reference (an activity's WhoId) names its targets in ``reference_to``.
+    kw.setdefault("reference_to", (target,))
+    return FieldDef(name, "reference", length=18, relationship_name=relationship, **kw)
 
 
 def _picklist(name: str, values: tuple[str, ...], **kw: Any) -> FieldDef:
@@ -143,6 +153,23 @@ def _account_name(org: Any, record: Mapping[str, Any]) -> str | None:
     # Contact's SystemModstamp stays put (what real formula fields do).
     account_id = record.get("AccountId")
     return org.peek_value("Account", account_id, "Name") if account_id else None
+
+
+def _activity_start() -> list[FieldDef]:
+    """The fields Task and Event begin with, as a real org's describe of Event lists them."""
+    return [
+        _id(), _reference("WhoId", "Contact", "Who", label="Name ID", reference_to=("Contact", "Lead")),
+        # Real orgs list dozens of targets; these are the ones this org has.
+        _reference("WhatId", "Account", "What", label="Related To ID",
+                   reference_to=("Account", "Campaign", "Opportunity")),
+        FieldDef("Subject", "combobox", length=255, picklist_values=ACTIVITY_SUBJECTS),
+    ]
+
+
+def _activity_end() -> list[FieldDef]:
+    """System fields of an activity, then ``IsArchived``: set by Salesforce's archival
+    process, never by a user (``query`` leaves archived rows out, ``queryAll`` has them)."""
+    return [*_system(), _flag("IsArchived", label="Archived", createable=False, updateable=False)]
 
 
 def _object(name: str, prefix: str, fields: list[FieldDef], *, plural: str | None = None,
@@ -256,6 +283,35 @@ def default_schema() -> Schema:
         _reference("ManagerId", "User", "Manager"), *_system(deletable=False),
         FieldDef("LastLoginDate", "datetime", createable=False, updateable=False),
     ], deletable=False)
+    task = _object("Task", "00T", [
+        *_activity_start(), FieldDef("ActivityDate", "date", label="Due Date Only"),
+        _picklist("Status", TASK_STATUSES, nillable=False, defaulted_on_create=True),
+        _picklist("Priority", TASK_PRIORITIES, nillable=False, defaulted_on_create=True),
+        _flag("IsHighPriority", label="High Priority", createable=False, updateable=False),
+        _reference("OwnerId", "User", "Owner", nillable=False, defaulted_on_create=True, label="Assigned To ID"),
+        _description(), _reference("AccountId", "Account", "Account", createable=False, updateable=False),
+        _flag("IsClosed", label="Closed", createable=False, updateable=False),
+        FieldDef("CallDurationInSeconds", "int", digits=9, label="Call Duration"),
+        _picklist("CallType", CALL_TYPES), _flag("IsReminderSet", label="Reminder Set"),
+        FieldDef("ReminderDateTime", "datetime", label="Reminder Date/Time"),
+        _picklist("TaskSubtype", TASK_SUBTYPES, updateable=False),
+        FieldDef("CompletedDateTime", "datetime", createable=False, updateable=False),
+        *_activity_end(),
+    ])
+    event = _object("Event", "00U", [
+        *_activity_start(), _string("Location", 255), _flag("IsAllDayEvent", label="All-Day Event"),
+        FieldDef("ActivityDateTime", "datetime", label="Due Date Time"),
+        FieldDef("ActivityDate", "date", label="Due Date Only"),
+        FieldDef("DurationInMinutes", "int", label="Duration"), FieldDef("StartDateTime", "datetime"),
+        FieldDef("EndDateTime", "datetime"), FieldDef("EndDate", "date", createable=False, updateable=False),
+        _description(), _reference("AccountId", "Account", "Account", createable=False, updateable=False),
+        _reference("OwnerId", "User", "Owner", nillable=False, defaulted_on_create=True, label="Assigned To ID"),
+        _flag("IsPrivate", label="Private"), _picklist("ShowAs", SHOW_AS, label="Show Time As"),
+        _flag("IsChild", label="Is Child", createable=False, updateable=False),
+        _flag("IsGroupEvent", label="Group Event", createable=False, updateable=False),
+        _flag("IsReminderSet", label="Reminder Set"), FieldDef("ReminderDateTime", "datetime"),
+        _picklist("EventSubtype", ("Event",), updateable=False), *_activity_end(),
+    ])
     organization = _object("Organization", "00D", [
         _id(), _string("Name", 80, nillable=False, name_field=True), _string("Division", 80), *_address(""),
         FieldDef("Phone", "phone", length=40), _string("PrimaryContact", 80),
@@ -267,7 +323,8 @@ def default_schema() -> Schema:
         FieldDef("TrialExpirationDate", "datetime", createable=False, updateable=False),
         *_system(deletable=False),
     ], replicateable=False, createable=False, deletable=False)
-    return Schema([account, campaign, member, contact, lead, opportunity, contact_role, organization, user])
+    return Schema([account, campaign, member, contact, event, lead, opportunity, contact_role, organization,
+                   task, user])
 
 
 # Default synced objects of syncbot (contract.md): all present in the default schema.
@@ -305,7 +362,25 @@ def _responded(record: dict[str, Any]) -> None:
         record["HasResponded"] = record["Status"] == "Responded"
 
 
+def _task_flags(record: dict[str, Any]) -> None:
+    # Status and Priority default on create (the first values of a standard org).
+    status = record.setdefault("Status", TASK_STATUSES[0])
+    record["IsClosed"] = status in TASK_CLOSED_STATUSES
+    record["IsHighPriority"] = record.setdefault("Priority", "Normal") == "High"
+
+
+def _event_times(record: dict[str, Any]) -> None:
+    # An event's activity date-time is its start; its end follows from the duration.
+    start = record.get("StartDateTime")
+    if start is None:
+        return
+    record["ActivityDateTime"], record["ActivityDate"] = start, start.date()
+    if record.get("DurationInMinutes") is not None:
+        end = start + timedelta(minutes=int(record["DurationInMinutes"]))
+        record["EndDateTime"], record["EndDate"] = end, end.date()
+
+
 _DERIVERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "Lead": _full_name, "Contact": _full_name, "User": _full_name, "Opportunity": _closed_flags,
-    "CampaignMember": _responded,
+    "CampaignMember": _responded, "Task": _task_flags, "Event": _event_times,
 }

@@ -15,7 +15,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from . import catalog, messy
+from . import activities, catalog, messy
 from .clock import ONE_MILLISECOND, SimClock, utc_millis
 from .org import DEFAULT_API_DAILY_MAX, ORG_CREATED, SimulatedOrg
 
@@ -401,4 +401,6 @@ _FACTORIES: dict[str, Callable[[random.Random, int, _Parents], Row]] = {
         "CampaignId": p.pick("Campaign"), "LeadId": p.pick("Lead"),
         "Status": rng.choice(catalog.MEMBER_STATUSES)},
     "User": lambda rng, n, p: _user_row(rng, n, p.org.name),
+    "Task": lambda rng, n, p: activities.task_row(rng, p.org.clock.now(), p.pick("Contact", required=False)),
+    "Event": lambda rng, n, p: activities.event_row(rng, p.org.clock.now(), p.pick("Contact", required=False)),
 }

@@ -82,8 +82,14 @@ def bind(org: SimulatedOrg, soql: str, hidden: Callable[[str], frozenset[str]]) 
 
 
 def execute(org: SimulatedOrg, query: BoundQuery, *, include_deleted: bool) -> list[Record]:
-    """The matching stored records, ordered, after OFFSET and LIMIT."""
+    """The matching stored records, ordered, after OFFSET and LIMIT.
+
+    ``include_deleted`` is ``queryAll``: deleted rows and archived activities too. A plain
+    ``query`` leaves both out, whatever the WHERE clause says (``IsArchived = true`` finds nothing).
+    """
     rows: Sequence[Record] = org.snapshot(query.obj.name, include_deleted=include_deleted)
+    if not include_deleted and query.obj.field("IsArchived") is not None:
+        rows = [row for row in rows if not row.get("IsArchived")]
     if query.predicate is not None:
         rows = [row for row in rows if query.predicate(row)]
     if query.order:

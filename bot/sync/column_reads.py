@@ -22,27 +22,32 @@ from storage.models import ObjectField
 
 @dataclass(frozen=True)
 class ReadRow:
-    """One record as read: its Id, its stamp (converted) and the fields' values, in order."""
+    """One record as read: its Id, its stamp (converted), whether it is deleted, and the
+    fields' values, in order."""
 
     record_id: str
     stamp: Any
+    deleted: bool
     values: tuple[Any, ...]
 
 
-def read_columns(sync: ObjectSync, fields: Sequence[ObjectField], *, include_deleted: bool,
-                 large: bool) -> Iterator[list[ReadRow]]:
-    """Yield every record of the object in batches; records whose values do not convert
-    become record-level errors, as in a cycle."""
+def read_columns(sync: ObjectSync, fields: Sequence[ObjectField], *, large: bool,
+                 in_id_order: bool = False) -> Iterator[list[ReadRow]]:
+    """Yield every record of the object in batches, with ``queryAll``: deleted rows too,
+    and archived activities (which ``query`` leaves out, though they are live records).
+    Records whose values do not convert become record-level errors, as in a cycle.
+    ``in_id_order`` (REST only: a Bulk job promises no order) yields them by ascending Id."""
     plan = sync.plan
-    columns = (Column("Id", "id", "id"), Column(None, "isdeleted", "boolean"),
+    if large and in_id_order:
+        raise ValueError("a Bulk job's rows come in no promised order")
+    columns = (Column("Id", "id", "id"), Column("IsDeleted" if plan.has_isdeleted else None, "isdeleted", "boolean"),
                Column(plan.stamp_field, "systemmodstamp", "datetime"),
                *(Column(field.field_name, field.column_name, field.sf_type) for field in fields))
-    soql = f"SELECT {', '.join(['Id', plan.stamp_field, *(field.field_name for field in fields)])} " \
-           f"FROM {plan.object_name}"
+    soql = plan.columns_soql([field.field_name for field in fields], in_id_order=in_id_order)
     dialect = sync.dialect
     if large:
         converters: dict[tuple[str, ...], RowConverter] = {}
-        for header, raw in sync.job_rows(soql, include_deleted=include_deleted):
+        for header, raw in sync.job_rows(soql, include_deleted=True):
             converter = converters.get(tuple(header))
             if converter is None:
                 converter = RowConverter(columns, source="csv", dialect=dialect, header=header)
@@ -51,8 +56,7 @@ def read_columns(sync: ObjectSync, fields: Sequence[ObjectField], *, include_del
         return
     converter = RowConverter(columns, source="json", dialect=dialect)
     sync.ctx.check()
-    page: QueryPage | None = (sync.ctx.reader.query_all(soql) if include_deleted
-                              else sync.ctx.reader.query(soql))
+    page: QueryPage | None = sync.ctx.reader.query_all(soql)
     while page is not None:
         for start in range(0, len(page.records), BATCH_ROWS):
             yield _rows(sync, converter, columns, page.records[start:start + BATCH_ROWS])
@@ -71,7 +75,8 @@ def _rows(sync: ObjectSync, converter: RowConverter, columns: Sequence[Column],
     # The converter puts typed columns before text ones; give the values back in field order.
     order = converter.columns
     positions = [order.index(column) for column in columns[3:]]
-    return [ReadRow(str(row[0]), row[2], tuple(row[position] for position in positions)) for row in batch.rows]
+    return [ReadRow(str(row[0]), row[2], bool(row[1]), tuple(row[position] for position in positions))
+            for row in batch.rows]
 
 
 def refresh_columns(sync: ObjectSync, fields: Sequence[ObjectField], *, large: bool) -> int:
@@ -81,7 +86,7 @@ def refresh_columns(sync: ObjectSync, fields: Sequence[ObjectField], *, large: b
     from storage import drift
 
     changed = 0
-    for batch in read_columns(sync, fields, include_deleted=True, large=large):
+    for batch in read_columns(sync, fields, large=large):
         with sync.ctx.services.db.session() as session:
             changed += drift.update_columns(session, sync.plan.table, fields,
                                             [(row.record_id, *row.values) for row in batch])

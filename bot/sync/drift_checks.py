@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.errors import Interrupted, LoginFailed, RequestLimitReached, SalesforceError, \
+from bot.errors import IdsOutOfOrder, Interrupted, LoginFailed, RequestLimitReached, SalesforceError, \
     SalesforceUnavailable
 from bot.salesforce.gateway import SalesforceConnection
 from bot.sync import plan as plans
@@ -170,7 +170,7 @@ class DriftChecks:
             check()
         except _ENDS_CYCLE:
             raise
-        except SalesforceError as exc:
+        except (SalesforceError, IdsOutOfOrder) as exc:
             log.warning("%s: a drift check failed: %s", object_name, exc)
             with self.ctx.services.db.session() as session:
                 runs.add_errors(session, [SyncError(team_id=self.ctx.team_id, run_id=self.ctx.run_id,

@@ -80,6 +80,19 @@ class ObjectPlan:
             for start in range(0, len(ids), per_query)
         ]
 
+    def columns_soql(self, fields: Sequence[str], *, in_id_order: bool = False) -> str:
+        """Id, the stamp, IsDeleted (where the object has it) and ``fields`` of every row,
+        for the drift checks. ``in_id_order`` adds ``ORDER BY Id``, which REST pages keep;
+        a Bulk job's rows come in no promised order, so it is for REST only."""
+        selected = ["Id", self.stamp_field, *(["IsDeleted"] if self.has_isdeleted else []), *fields]
+        return f"SELECT {', '.join(selected)} FROM {self.object_name}" + (" ORDER BY Id" if in_id_order else "")
+
+    def live_filter(self) -> str:
+        """The WHERE clause that keeps a ``queryAll`` to the rows not deleted. ``queryAll``
+        rather than ``query``: ``query`` also leaves out archived activities (Tasks and
+        Events a year old), which are live records."""
+        return " WHERE IsDeleted = false" if self.has_isdeleted else ""
+
     def bulk_soql(self, since: datetime | None) -> str:
         """The Bulk query: every field at once (the SOQL goes in the body), in no order."""
         return f"SELECT {', '.join(self.fields)} FROM {self.object_name}{self.window(since)}"

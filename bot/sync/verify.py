@@ -1,8 +1,9 @@
 """``/sync verify``: is the local copy right? And ``verify fix``: make it so, now.
 
 The check is cheap: per object, ``SELECT COUNT()`` and the newest ``SystemModstamp`` of
-the live rows in Salesforce (five queries per Composite request, so eight objects cost
-four API calls), against the rows not deleted locally. The fix is one cycle with every
+the live rows in Salesforce (``queryAll … WHERE IsDeleted = false``, archived activities
+included; five queries per Composite request, so eight objects cost four API calls),
+against the rows not deleted locally. The fix is one cycle with every
 drift check forced (``bot.sync.drift_checks``), under the workspace's lock like any cycle.
 """
 
@@ -61,12 +62,14 @@ def verify(services: Services, team_id: str) -> Verification:
     with services.db.session(write=False) as session:
         local = {obj.object_name: drift.live_summary(session, obj.table_name) for obj in synced}
         for obj in synced:
-            stamp = plans.build(obj.object_name, catalog.fields(session, team_id, obj.object_name)).stamp_field
+            plan = plans.build(obj.object_name, catalog.fields(session, team_id, obj.object_name))
+            stamp, live = plan.stamp_field, plan.live_filter()
             stamps[obj.object_name] = stamp
-            queries[f"count:{obj.object_name}"] = f"SELECT COUNT() FROM {obj.object_name}"
-            queries[f"newest:{obj.object_name}"] = (f"SELECT {stamp} FROM {obj.object_name} "
+            queries[f"count:{obj.object_name}"] = f"SELECT COUNT() FROM {obj.object_name}{live}"
+            queries[f"newest:{obj.object_name}"] = (f"SELECT {stamp} FROM {obj.object_name}{live} "
                                                     f"ORDER BY {stamp} DESC LIMIT 1")
-    pages = reader.first_pages(queries, include_deleted=False) if queries else {}
+    # queryAll of the rows not deleted: archived activities are live rows, and `query` leaves them out.
+    pages = reader.first_pages(queries) if queries else {}
     checks = []
     for obj in synced:
         count, newest = local[obj.object_name]
