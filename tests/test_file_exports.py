@@ -1,5 +1,5 @@
-"""CSV exports attached in Slack: the error list, and where the file goes when it can't go
-where the command was typed."""
+"""CSV exports sent in Slack: the error list, which goes to the person who asked and no one
+else, and what they are told when Slack refuses it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.error_report import ERRORS_CSV_FILENAME, errors_csv
 from bot.messages import MSG
-from handlers.files import upload_csv
+from handlers.files import send_file_privately
 from storage.models import SyncError, SyncRun
 from tests.support.harness import MEMBER, RunningBot
 
@@ -20,9 +20,13 @@ def _client(bot: RunningBot) -> WebClient:
     return WebClient(token=bot.slack.token, base_url=bot.slack.api_url)
 
 
-def _attach_errors(bot: RunningBot, channel_id: str | None = "C0001") -> str:
+SENT = ("I sent `sync-errors.csv` to you in a direct message: it holds records' details, so it goes only to "
+        "the person who asked.")
+
+
+def _attach_errors(bot: RunningBot) -> str:
     content = errors_csv(bot.services, "T0001")
-    return upload_csv(_client(bot), channel_id, MEMBER, ERRORS_CSV_FILENAME, content, MSG.errors_csv_title)
+    return send_file_privately(_client(bot), MEMBER, ERRORS_CSV_FILENAME, content, MSG.errors_csv_title)
 
 
 def test_the_error_list_as_a_csv_file(bot: RunningBot) -> None:
@@ -38,10 +42,11 @@ def test_the_error_list_as_a_csv_file(bot: RunningBot) -> None:
         ])
         run_id = run.id
 
-    assert _attach_errors(bot) == "The full list is attached below as `sync-errors.csv`."
+    assert _attach_errors(bot) == SENT
 
     [uploaded] = bot.slack.uploaded_files()
-    assert (uploaded.filename, uploaded.title, uploaded.shared_to) == ("sync-errors.csv", "syncbot sync errors", ("C0001",))
+    assert (uploaded.filename, uploaded.title, uploaded.shared_to) == ("sync-errors.csv", "syncbot sync errors",
+                                                                      ("DMEMBER001",))
     assert uploaded.text.splitlines() == [
         "occurred_at,kind,object,record_id,field,message,run_id",
         # Newest first; a cell that a spreadsheet would run as a formula opens as text.
@@ -50,13 +55,11 @@ def test_the_error_list_as_a_csv_file(bot: RunningBot) -> None:
     ]
 
 
-def test_a_channel_the_bot_is_not_in_gets_the_file_by_direct_message(bot: RunningBot) -> None:
+def test_the_file_goes_to_the_direct_message_whatever_the_channel(bot: RunningBot) -> None:
     bot.slack.add_channel("C0OTHER", name="other", is_member=False)
-
-    assert _attach_errors(bot, "C0OTHER") == (
-        "I can't post files in this conversation, so I sent `sync-errors.csv` to you in a direct message."
-    )
-    assert bot.slack.uploaded_files()[0].shared_to == (MEMBER,)
+    bot.sender.slash_command("errors csv", user_id=MEMBER, channel_id="C0OTHER")
+    assert bot.slack.wait_for_response().text == SENT
+    assert bot.slack.uploaded_files()[0].shared_to == ("DMEMBER001",)
     assert bot.slack.uploaded_files()[0].text == "occurred_at,kind,object,record_id,field,message,run_id\r\n"
 
 
@@ -69,4 +72,9 @@ def test_refused_uploads_say_why(bot: RunningBot) -> None:
     bot.slack.grant_scope("files:write")
     bot.slack.fail_method("files.completeUploadExternal", "internal_error")
     assert _attach_errors(bot) == "I couldn't attach `sync-errors.csv` (Slack said `internal_error`). Try again in a minute."
+    bot.slack.revoke_scope("im:write")
+    assert _attach_errors(bot) == (
+        "I couldn't attach `sync-errors.csv`: syncbot lacks Slack's `im:write` permission. An admin can add "
+        "it to the app (see `manifest.yml`) and reinstall it."
+    )
     assert bot.slack.uploaded_files() == []

@@ -15,7 +15,7 @@ from handlers.alerts import plural
 from handlers.blocks import Block, context, escape, section
 from handlers.commands import Invocation, Reply, subcommand
 from handlers.formatting import duration, slack_date
-from handlers.files import upload_csv
+from handlers.files import send_file_privately
 from storage.types import utcnow
 
 ERRORS_USAGE = "errors [csv]"
@@ -85,13 +85,14 @@ def repair_counts(repairs: Sequence[Sequence[Any]]) -> str:
 
 @subcommand("errors", usage=ERRORS_USAGE, admin=False)
 def run_errors(inv: Invocation) -> Reply:
-    """Recent record-level and job-level errors; ``csv`` attaches every one as a file."""
+    """Recent record-level and job-level errors; ``csv`` sends every one as a file, by direct message."""
     args = inv.arguments(ERRORS_USAGE, most=1)
     if args:
         if args[0].lower() != "csv":
             raise UserInputError(MSG.usage.format(usage=ERRORS_USAGE))
-        return Reply(text=upload_csv(inv.client, inv.channel_id, inv.user_id, ERRORS_CSV_FILENAME,
-                                     errors_csv(inv.services, inv.team_id), MSG.errors_csv_title))
+        # Records' Ids and Salesforce's words: the file goes to the person who asked, not to the channel.
+        return Reply(text=send_file_privately(inv.client, inv.user_id, ERRORS_CSV_FILENAME,
+                                              errors_csv(inv.services, inv.team_id), MSG.errors_csv_title))
     views = sync_history.recent_errors(inv.services, inv.team_id)
     if not views:
         return Reply(text=MSG.errors_empty)
