@@ -250,7 +250,8 @@ class SyncError(Base):
     kind: Mapped[str] = mapped_column(String(16))
     field_name: Mapped[str | None] = mapped_column(String(80))
     message: Mapped[str] = mapped_column(Text)
-    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Indexed: errors older than SYNCBOT_KEEP_DAYS are found by it and pruned.
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
 class Lease(Base):

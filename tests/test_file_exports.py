@@ -3,15 +3,21 @@ else, and what they are told when Slack refuses it."""
 
 from __future__ import annotations
 
+import io
+import tracemalloc
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
+import pytest
 from slack_sdk import WebClient
+from sqlalchemy import insert
 
 from bot.error_report import ERRORS_CSV_FILENAME, errors_csv
 from bot.messages import MSG
 from handlers.files import send_file_privately
 from storage.models import SyncError, SyncRun
-from tests.support.harness import MEMBER, RunningBot
+from bot.slack_standin import SlackWebApiStandIn
+from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
 
 T0 = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
 
@@ -25,8 +31,8 @@ SENT = ("I sent `sync-errors.csv` to you in a direct message: it holds records' 
 
 
 def _attach_errors(bot: RunningBot) -> str:
-    content = errors_csv(bot.services, "T0001")
-    return send_file_privately(_client(bot), MEMBER, ERRORS_CSV_FILENAME, content, MSG.errors_csv_title)
+    with errors_csv(bot.services, "T0001") as export:
+        return send_file_privately(_client(bot), MEMBER, ERRORS_CSV_FILENAME, export, MSG.errors_csv_title)
 
 
 def test_the_error_list_as_a_csv_file(bot: RunningBot) -> None:
@@ -78,3 +84,63 @@ def test_refused_uploads_say_why(bot: RunningBot) -> None:
         "it to the app (see `manifest.yml`) and reinstall it."
     )
     assert bot.slack.uploaded_files() == []
+
+
+@pytest.fixture
+def any_bot(slack: SlackWebApiStandIn, database_url: str, secret_key: str) -> Iterator[RunningBot]:
+    """A running bot without Salesforce, once per database backend."""
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=None, secret_key=secret_key)
+    with running_bot(env, slack=slack) as running:
+        yield running
+
+
+def test_the_error_export_streams_rows_from_the_database_into_a_file(any_bot: RunningBot) -> None:
+    bot = any_bot
+    count, message = 20_000, "x" * 1_000
+    with bot.services.db.session() as session:
+        session.execute(insert(SyncError), [
+            {"team_id": "T0001", "object_name": "Lead", "record_id": f"00Q{n:015d}", "kind": "record",
+             "field_name": "Email", "message": f"{n} {message}", "occurred_at": T0} for n in range(count)
+        ])
+
+    tracemalloc.start()
+    try:
+        with errors_csv(bot.services, "T0001") as export:
+            _, peak = tracemalloc.get_traced_memory()
+            size = export.seek(0, io.SEEK_END)
+            export.seek(0)
+            header, newest = export.readline(), export.readline()
+            lines = 2 + sum(1 for _ in export)
+    finally:
+        tracemalloc.stop()
+
+    # 20 MB of errors: loaded whole (rows, then text, then bytes) they took several times that.
+    assert size > 20_000_000
+    assert peak < 8_000_000, f"peak {peak:,} bytes"
+    assert header == b"occurred_at,kind,object,record_id,field,message,run_id\r\n"
+    assert newest.startswith(b"2026-11-01T09:30:00Z,record,Lead,00Q000000000019999,Email,19999 xxx")
+    assert lines == count + 1
+
+
+class _BlockReader(io.BytesIO):
+    """A file that remembers how much each read asked for."""
+
+    def __init__(self, content: bytes) -> None:
+        super().__init__(content)
+        self.asked: list[int | None] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.asked.append(size)
+        return super().read(size)
+
+
+def test_an_upload_reads_the_file_in_blocks(bot: RunningBot) -> None:
+    content = b"occurred_at,kind\r\n" + b"2026-11-01T09:30:00Z,record\r\n" * 200_000
+    body = _BlockReader(content)
+
+    sent = send_file_privately(_client(bot), MEMBER, ERRORS_CSV_FILENAME, body, MSG.errors_csv_title)
+
+    assert sent == SENT
+    assert bot.slack.uploaded_files()[0].content == content
+    assert body.asked and all(size is not None and 0 < size <= 65_536 for size in body.asked), body.asked[:5]
+    assert bot.slack.calls("files.getUploadURLExternal")[0].args["length"] == str(len(content))

@@ -91,8 +91,9 @@ def run_errors(inv: Invocation) -> Reply:
         if args[0].lower() != "csv":
             raise UserInputError(MSG.usage.format(usage=ERRORS_USAGE))
         # Records' Ids and Salesforce's words: the file goes to the person who asked, not to the channel.
-        return Reply(text=send_file_privately(inv.client, inv.user_id, ERRORS_CSV_FILENAME,
-                                              errors_csv(inv.services, inv.team_id), MSG.errors_csv_title))
+        with errors_csv(inv.services, inv.team_id) as export:
+            return Reply(text=send_file_privately(inv.client, inv.user_id, ERRORS_CSV_FILENAME, export,
+                                                  MSG.errors_csv_title))
     views = sync_history.recent_errors(inv.services, inv.team_id)
     if not views:
         return Reply(text=MSG.errors_empty)
