@@ -572,6 +572,31 @@ class _Messages:
         "{formulas:,} {frows} with changed formula values."
     )
     verify_fix_failed: Final = "The repair ran into a problem: {error}"
+    # ----- reads of Salesforce anyone may ask for: `/sync verify`, `/sync fields` (bot.read_guard) -----
+    read_recent: Final = {
+        "verify": "Checked {ago}; here is that result.",
+        "describe": "These are the fields as Salesforce described them {ago}.",
+    }
+    read_every: Final = (
+        "Members make Salesforce answer at most once every {minutes} minutes per workspace, to spare the "
+        "org's daily API requests; admins may ask at any time."
+    )
+    read_running: Final = "A look at Salesforce started {ago} is still under way; ask again in a minute."
+    read_failed: Final = "The last look at Salesforce, {ago}, failed: {error}"
+    read_next: Final = "Members may make Salesforce answer again from {when}; admins at any time."
+    read_quota: Final = (
+        "Salesforce was not asked: when last seen ({ago}), the org had used {used:,} of its {max:,} daily API "
+        "requests ({percent}%); from {quota}% on (`SYNCBOT_API_QUOTA`) syncbot leaves the rest to the org's "
+        "other integrations."
+    )
+    read_kept: Final = {
+        "verify": "Here is the last check, from {ago}.",
+        "describe": "These are the fields as Salesforce last described them, {ago}.",
+    }
+    read_nothing_kept: Final = {
+        "verify": "There is no earlier check to show.",
+        "describe": "The fields have not been described yet.",
+    }
     reconciled_after_pause: Final = (
         "The sync was stopped for {days} days, longer than the 15 days Salesforce keeps deleted records: "
         "the Ids were compared with Salesforce's before the copy was called current."

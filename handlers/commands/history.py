@@ -14,27 +14,13 @@ from bot.messages import MSG
 from handlers.alerts import plural
 from handlers.blocks import Block, context, escape, section
 from handlers.commands import Invocation, Reply, subcommand
-from handlers.formatting import duration, slack_date
+from handlers.formatting import ago, duration, slack_date
 from handlers.files import send_file_privately
 from storage.types import utcnow
 
 ERRORS_USAGE = "errors [csv]"
 # An error's words are cut to this in the list; the CSV file has them whole.
 MESSAGE_CHARS = 300
-# Below this, "just now": a clock a few seconds apart must not read "-2 s ago".
-_JUST_NOW = 10
-_DAYS_FROM = 2 * 86_400
-
-
-def ago(when: datetime, now: datetime) -> str:
-    """``just now``, ``42 s ago``, ``3 min ago``, ``2 h 5 min ago``, ``3 days ago``."""
-    seconds = (now - when).total_seconds()
-    if seconds < _JUST_NOW:
-        return MSG.ago_just_now
-    if seconds >= _DAYS_FROM:
-        return MSG.ago_days.format(days=int(seconds // 86_400))
-    # "3 min ago", not "3 min 1 s ago": a relative time is as precise as a glance needs.
-    return MSG.ago.format(duration=duration(seconds if seconds < 60 else round(seconds / 60) * 60))
 
 
 @subcommand("history", usage="history", admin=False)
