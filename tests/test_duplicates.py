@@ -3,22 +3,9 @@ SQLite and PostgreSQL, read through the field mappings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from bot.slack_standin import SlackWebApiStandIn
 from storage.duplicates import PeopleTable, email_index_name, has_email_index
-from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
+from tests.support.harness import MEMBER, RunningBot
 from tests.support.mirror_rows import INSTANCE_URL, add_rows, build_people_tables
-
-
-@pytest.fixture
-def any_bot(slack: SlackWebApiStandIn, database_url: str, secret_key: str) -> Iterator[RunningBot]:
-    """A running bot without Salesforce, once per database backend."""
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=None, secret_key=secret_key)
-    with running_bot(env, slack=slack) as running:
-        yield running
 
 
 def _link(record_id: str, name: str) -> str:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import io
 import tracemalloc
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
-import pytest
 from slack_sdk import WebClient
 from sqlalchemy import insert
 
@@ -16,8 +14,7 @@ from bot.error_report import ERRORS_CSV_FILENAME, errors_csv
 from bot.messages import MSG
 from handlers.files import send_file_privately
 from storage.models import SyncError, SyncRun
-from bot.slack_standin import SlackWebApiStandIn
-from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
+from tests.support.harness import MEMBER, RunningBot
 
 T0 = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
 
@@ -84,14 +81,6 @@ def test_refused_uploads_say_why(bot: RunningBot) -> None:
         "it to the app (see `manifest.yml`) and reinstall it."
     )
     assert bot.slack.uploaded_files() == []
-
-
-@pytest.fixture
-def any_bot(slack: SlackWebApiStandIn, database_url: str, secret_key: str) -> Iterator[RunningBot]:
-    """A running bot without Salesforce, once per database backend."""
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=None, secret_key=secret_key)
-    with running_bot(env, slack=slack) as running:
-        yield running
 
 
 def test_the_error_export_streams_rows_from_the_database_into_a_file(any_bot: RunningBot) -> None:
