@@ -100,22 +100,26 @@ class Described:
     described_at: datetime | None = None
 
 
-def describe_for_reading(services: Services, team_id: str, *, admin: Callable[[], bool]) -> Described:
+def describe_for_reading(services: Services, team_id: str, *, admin: Callable[[], bool],
+                         overview: bool = True) -> Described:
     """Before ``sync-fields``, describe the objects again when the guard allows it
     (``bot.read_guard``: members at most every ten minutes per workspace, and not at or
-    past the API quota; ``admin`` says whether the person is one); else keep the catalog."""
+    past the API quota; ``admin`` says whether the person is one); else keep the catalog.
+    For one object's fields (not ``overview``) the catalog is described only while empty."""
     state = progress.current(services, team_id)
     state.require(Step.CREDENTIALS)
     if state.done(Step.SYNC_FIELDS):
         return Described()
-    permit = read_guard.ask(services, team_id, ReadKind.DESCRIBE, privileged=admin())
-    dropped: tuple[str, ...] = ()
-    if permit.granted:
-        with read_guard.fresh_read(services, team_id, ReadKind.DESCRIBE) as read:
-            dropped = refresh(services, team_id, read=read)
     with services.db.session(write=False) as session:
         times = [obj.described_at for obj in catalog.objects(session, team_id)]
-    return Described(dropped=dropped, permit=permit, described_at=min(times) if times else None)
+    if times and not overview:
+        return Described(described_at=min(times))
+    permit = read_guard.ask(services, team_id, ReadKind.DESCRIBE, privileged=admin())
+    if not permit.granted:
+        return Described(permit=permit, described_at=min(times) if times else None)
+    with read_guard.fresh_read(services, team_id, ReadKind.DESCRIBE) as read:
+        dropped = refresh(services, team_id, read=read)
+    return Described(dropped=dropped, permit=permit)
 
 
 def refresh(services: Services, team_id: str, *, read: FreshRead | None = None) -> tuple[str, ...]:

@@ -50,7 +50,7 @@ def run_fields(inv: Invocation) -> Reply:
     """Describe the objects (before sync-fields, as often as ``bot.read_guard`` allows) and
     show the counts or one object's fields."""
     args = inv.arguments("fields [Object]", most=1)
-    described = field_setup.describe_for_reading(inv.services, inv.team_id, admin=inv.is_admin)
+    described = field_setup.describe_for_reading(inv.services, inv.team_id, admin=inv.is_admin, overview=not args)
     notice = held_notice(described.permit, ReadKind.DESCRIBE, kept_at=described.described_at,
                          quota=inv.services.settings.api_quota, now=utcnow()) if described.permit else ""
     if described.described_at is None and notice:
