@@ -34,6 +34,10 @@ DEFAULT_DIGEST_HOUR = 9
 # The drift checks' schedules, in hours: daily unless set otherwise; at most a month apart.
 DEFAULT_CHECK_HOURS = 24
 MAX_CHECK_HOURS = 720
+# Days of history kept (errors, sent alerts, runs): a month by default; at least two, since
+# the digest and App Home's chart read the last 24 hours.
+DEFAULT_KEEP_DAYS = 30
+MIN_KEEP_DAYS, MAX_KEEP_DAYS = 2, 3650
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -80,6 +84,8 @@ class Settings:
     # Hours between reconciliations of Ids, and between formula refreshes (per object).
     reconcile_hours: int = DEFAULT_CHECK_HOURS
     formula_hours: PerObjectHours = PerObjectHours()
+    # Days of sync errors, sent alerts and sync runs kept; older ones are pruned.
+    keep_days: int = DEFAULT_KEEP_DAYS
     port: int = 3000
 
     @classmethod
@@ -118,6 +124,8 @@ class Settings:
             reconcile_hours=_int(get("SYNCBOT_RECONCILE_HOURS"), "SYNCBOT_RECONCILE_HOURS", DEFAULT_CHECK_HOURS, 1,
                                  MAX_CHECK_HOURS),
             formula_hours=_per_object_hours(get("SYNCBOT_FORMULA_HOURS"), "SYNCBOT_FORMULA_HOURS"),
+            keep_days=_int(get("SYNCBOT_KEEP_DAYS"), "SYNCBOT_KEEP_DAYS", DEFAULT_KEEP_DAYS, MIN_KEEP_DAYS,
+                           MAX_KEEP_DAYS),
             port=_int(get("PORT"), "PORT", 3000, 1, 65_535),
         )
 

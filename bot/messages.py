@@ -324,7 +324,7 @@ class _Messages:
         "resume": "restart scheduled sync cycles",
         "now": "run a sync cycle at once",
         "history": "recent sync runs with their counts",
-        "errors [csv]": "recent record-level and job-level errors; `csv` attaches the full list",
+        "errors [csv]": "recent record-level and job-level errors; `csv` sends you the full list as a file, by direct message",
         "channel <#channel>": "set the channel for status changes and failure alerts",
         "duplicates": "people that appear more than once (same email as Lead and Contact)",
         "verify [fix]": "is the local copy right? `fix` (admins) repairs missed fields, deletes and formulas now",
@@ -471,12 +471,12 @@ class _Messages:
     channel_post_failed: Final = "I couldn't post to #{name} (Slack said `{error}`), so it isn't the alert channel."
     channel_slack_error: Final = "Slack answered `{error}`; nothing changed. Try again in a minute."
     # --- files, duplicates and the App Home dashboard ------------------------------
-    file_attached: Final = "The full list is attached below as `{filename}`."
-    file_sent_privately: Final = (
-        "I can't post files in this conversation, so I sent `{filename}` to you in a direct message."
+    file_sent_by_dm: Final = (
+        "I sent `{filename}` to you in a direct message: it holds records' details, so it goes only to "
+        "the person who asked."
     )
     file_missing_scope: Final = (
-        "I couldn't attach `{filename}`: syncbot lacks Slack's `files:write` permission. An admin can add "
+        "I couldn't attach `{filename}`: syncbot lacks Slack's `{scope}` permission. An admin can add "
         "it to the app (see `manifest.yml`) and reinstall it."
     )
     file_upload_failed: Final = "I couldn't attach `{filename}` (Slack said `{error}`). Try again in a minute."
@@ -639,6 +639,31 @@ class _Messages:
     )
     reconcile_side_salesforce: Final = "Salesforce's"
     reconcile_side_local: Final = "the local table's"
+    # ----- reads of Salesforce anyone may ask for: `/sync verify`, `/sync fields` (bot.read_guard) -----
+    read_recent: Final = {
+        "verify": "Checked {ago}; here is that result.",
+        "describe": "These are the fields as Salesforce described them {ago}.",
+    }
+    read_every: Final = (
+        "Members make Salesforce answer at most once every {minutes} minutes per workspace, to spare the "
+        "org's daily API requests; admins may ask at any time."
+    )
+    read_running: Final = "A look at Salesforce started {ago} is still under way; ask again in a minute."
+    read_failed: Final = "The last look at Salesforce, {ago}, failed: {error}"
+    read_next: Final = "Members may make Salesforce answer again from {when}; admins at any time."
+    read_quota: Final = (
+        "Salesforce was not asked: when last seen ({ago}), the org had used {used:,} of its {max:,} daily API "
+        "requests ({percent}%); from {quota}% on (`SYNCBOT_API_QUOTA`) syncbot leaves the rest to the org's "
+        "other integrations."
+    )
+    read_kept: Final = {
+        "verify": "Here is the last check, from {ago}.",
+        "describe": "These are the fields as Salesforce last described them, {ago}.",
+    }
+    read_nothing_kept: Final = {
+        "verify": "There is no earlier check to show.",
+        "describe": "The fields have not been described yet.",
+    }
     reconciled_after_pause: Final = (
         "The sync was stopped for {days} days, longer than the 15 days Salesforce keeps deleted records: "
         "the Ids were compared with Salesforce's before the copy was called current."
@@ -736,7 +761,7 @@ class _Messages:
     error_field: Final = "field `{field}`"
     error_whole_cycle: Final = "the whole cycle"
     error_message: Final = "> {message}"
-    errors_more: Final = "`/sync errors csv` attaches the full list as a file."
+    errors_more: Final = "`/sync errors csv` sends you the full list as a file, by direct message."
     progress_running: Final = (
         ":hourglass_flowing_sand: *First load from Salesforce*: {done} of {total} objects read, {rows} rows so far."
     )

@@ -13,11 +13,13 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.alerts.jobs import schedule_alert_jobs
+from bot.retention import PRUNE_EVERY, prune_job
 from bot.runtime import Services
 from bot.sync.cycle import run_cycle
 from storage import schedule
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 DISPATCH_SECONDS = 2.0
 # Cycles running at once in this process (one per workspace at most).
 MAX_PARALLEL_CYCLES = 8
+# The history is first pruned this long after start, out of the way of a starting process.
+FIRST_PRUNE_AFTER = timedelta(minutes=1)
 
 
 class SyncScheduler:
@@ -49,6 +53,11 @@ class SyncScheduler:
         )
         # Every process that runs cycles also delivers alerts (serve, socket and worker).
         schedule_alert_jobs(self.scheduler, services)
+        # ... and prunes history past SYNCBOT_KEEP_DAYS (replicas doing it at once delete nothing twice).
+        self.scheduler.add_job(
+            prune_job, "interval", seconds=PRUNE_EVERY.total_seconds(), args=[services], id="prune-history",
+            max_instances=1, coalesce=True, next_run_time=utcnow() + FIRST_PRUNE_AFTER,
+        )
 
     def start(self) -> None:
         """Start dispatching in the background."""

@@ -52,6 +52,15 @@ class AdminCheck:
         if not self._is_workspace_admin(client, team_id, user_id):
             raise NotAuthorized(MSG.not_admin.format(command=command))
 
+    def allows(self, client: WebClient, *, team_id: str, user_id: str) -> bool:
+        """Whether ``user_id`` is an admin, for reads that serve admins differently; when Slack
+        cannot say, False (the member's way, which is the careful one)."""
+        try:
+            self.require(client, team_id=team_id, user_id=user_id, command="")
+        except NotAuthorized:
+            return False
+        return True
+
     def _is_workspace_admin(self, client: WebClient, team_id: str, user_id: str) -> bool:
         key = (team_id, user_id)
         now = self._clock()

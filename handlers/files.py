@@ -1,13 +1,24 @@
-"""Files the bot puts in Slack: CSV exports next to an answer, and App Home's chart.
+"""Files the bot puts in Slack: CSV exports for the person who asked, and App Home's chart.
 
-Uploads go through ``files_upload_v2`` and need the ``files:write`` scope. A refused
-upload never fails the command: the person gets a sentence saying what happened.
+Uploads follow Slack's files upload v2 flow (``files.getUploadURLExternal``, a POST of the
+bytes to the URL it hands out, ``files.completeUploadExternal``), the one slack_sdk's
+``files_upload_v2`` makes, but the bytes are streamed from a file: slack_sdk reads a whole
+file into memory first, and an export may be large. Uploads need the ``files:write`` scope,
+direct messages ``im:write``. A refused upload never fails the command: the person gets a
+sentence saying what happened.
+
+CSV exports hold records' details (names, emails, Ids, links, Salesforce's words), so they
+go to the person who asked, in a direct message with the bot, never to the conversation
+where the command was typed, which may hold guests or people from other organisations.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import urllib.request
 from dataclasses import dataclass
+from typing import IO
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -16,39 +27,35 @@ from bot.messages import MSG
 
 log = logging.getLogger(__name__)
 
-# Slack's answers when the bot may not post where the command was typed (a channel it
-# was never added to, someone else's direct messages): the file goes to the person instead.
-_NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
-
 
 @dataclass(frozen=True)
 class Upload:
-    """How an upload went: the file's id, or Slack's error code."""
+    """How an upload went: the file's id, or Slack's error code (and the scope it lacked)."""
 
     file_id: str | None = None
     error: str | None = None
+    needed: str | None = None
 
 
-def upload_csv(
-    client: WebClient, channel_id: str | None, user_id: str, filename: str, content: bytes, title: str
+def send_file_privately(
+    client: WebClient, user_id: str, filename: str, body: IO[bytes] | bytes, title: str
 ) -> str:
-    """Share a CSV file where the command was typed (or, if the bot can't post there, with
-    the person in a direct message); returns the sentence that tells them where it is."""
-    upload = Upload(error="channel_not_found")
-    if channel_id:
-        upload = _upload(client, filename, content, title, channel=channel_id)
-        if upload.file_id:
-            return MSG.file_attached.format(filename=filename)
-    if upload.error in _NOT_THERE:
-        upload = _upload(client, filename, content, title, channels=[user_id])
-        if upload.file_id:
-            return MSG.file_sent_privately.format(filename=filename)
+    """Send a file to ``user_id`` alone, in their direct message with the bot; returns the
+    sentence that tells them where it went, or why it could not go."""
+    try:
+        dm = str(client.conversations_open(users=user_id)["channel"]["id"])
+    except (SlackClientError, OSError) as exc:
+        log.warning("could not open a direct message for %s: %s", filename, _code(exc))
+        return upload_failure(_failure(exc), filename)
+    upload = _upload(client, filename, _stream(body), title, channel=dm)
+    if upload.file_id:
+        return MSG.file_sent_by_dm.format(filename=filename)
     return upload_failure(upload, filename)
 
 
 def upload_private_image(client: WebClient, filename: str, content: bytes, title: str, alt_text: str) -> Upload:
     """Upload an image shared nowhere, to be shown in blocks as ``slack_file``."""
-    return _upload(client, filename, content, title, alt_txt=alt_text)
+    return _upload(client, filename, io.BytesIO(content), title, alt_txt=alt_text)
 
 
 def delete_file(client: WebClient, file_id: str) -> None:
@@ -62,23 +69,55 @@ def delete_file(client: WebClient, file_id: str) -> None:
 def upload_failure(upload: Upload, filename: str) -> str:
     """The sentence for an upload Slack refused."""
     if upload.error == "missing_scope":
-        return MSG.file_missing_scope.format(filename=filename)
+        return MSG.file_missing_scope.format(filename=filename, scope=upload.needed or "files:write")
     return MSG.file_upload_failed.format(filename=filename, error=upload.error)
 
 
+def _stream(body: IO[bytes] | bytes) -> IO[bytes]:
+    return io.BytesIO(body) if isinstance(body, bytes) else body
+
+
 def _upload(
-    client: WebClient, filename: str, content: bytes, title: str, *,
-    channel: str | None = None, channels: list[str] | None = None, alt_txt: str | None = None,
+    client: WebClient, filename: str, body: IO[bytes], title: str, *,
+    channel: str | None = None, alt_txt: str | None = None,
 ) -> Upload:
+    """Upload ``body`` (read from its current position to its end); share it in ``channel``,
+    or nowhere when None."""
+    start = body.tell()
+    length = body.seek(0, io.SEEK_END) - start
+    body.seek(start)
     try:
-        answer = client.files_upload_v2(
-            filename=filename, content=content, title=title, channel=channel, channels=channels, alt_txt=alt_txt
+        ticket = client.files_getUploadURLExternal(filename=filename, length=length, alt_txt=alt_txt)
+        _post(client, str(ticket["upload_url"]), body, length)
+        answer = client.files_completeUploadExternal(
+            files=[{"id": str(ticket["file_id"]), "title": title}], channel_id=channel
         )
     except (SlackClientError, OSError) as exc:
         # OSError: the upload URL could not be reached (it is not a Web API call).
         log.warning("upload of %s failed: %s", filename, _code(exc))
-        return Upload(error=_code(exc))
-    return Upload(file_id=str(answer["file"]["id"]))
+        return _failure(exc)
+    return Upload(file_id=str(answer["files"][0]["id"]))
+
+
+def _post(client: WebClient, url: str, body: IO[bytes], length: int) -> None:
+    """POST the bytes to the upload URL, read from ``body`` in blocks (urllib sends a file
+    object piece by piece when its length is given), through the client's proxy and TLS."""
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Length": str(length),
+                                              "Content-Type": "application/octet-stream"})
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPSHandler(context=client.ssl)]
+    if client.proxy:
+        handlers.append(urllib.request.ProxyHandler({"http": client.proxy, "https": client.proxy}))
+    with urllib.request.build_opener(*handlers).open(request, timeout=client.timeout) as answer:
+        if answer.status != 200:
+            raise OSError(f"the upload URL answered HTTP {answer.status}")
+
+
+def _failure(exc: Exception) -> Upload:
+    needed = None
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        needed = exc.response.get("needed")
+    return Upload(error=_code(exc), needed=str(needed) if needed else None)
 
 
 def _code(exc: Exception) -> str:

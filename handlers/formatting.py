@@ -24,3 +24,19 @@ def duration(seconds: float) -> str:
         elif parts:
             break  # "2 h 5 min", never "2 h 0 min 30 s"
     return " ".join(parts) or f"0 {MSG.alert_duration_units[-1][1]}"
+
+
+# Below this, "just now": a clock a few seconds apart must not read "-2 s ago".
+_JUST_NOW = 10
+_DAYS_FROM = 2 * 86_400
+
+
+def ago(when: datetime, now: datetime) -> str:
+    """``just now``, ``42 s ago``, ``3 min ago``, ``2 h 5 min ago``, ``3 days ago``."""
+    seconds = (now - when).total_seconds()
+    if seconds < _JUST_NOW:
+        return MSG.ago_just_now
+    if seconds >= _DAYS_FROM:
+        return MSG.ago_days.format(days=int(seconds // 86_400))
+    # "3 min ago", not "3 min 1 s ago": a relative time is as precise as a glance needs.
+    return MSG.ago.format(duration=duration(seconds if seconds < 60 else round(seconds / 60) * 60))

@@ -8,8 +8,10 @@ reserved for the mirror tables built from the field choices (``storage.mirror``)
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -253,7 +255,34 @@ class SyncError(Base):
     kind: Mapped[str] = mapped_column(String(16))
     field_name: Mapped[str | None] = mapped_column(String(80))
     message: Mapped[str] = mapped_column(Text)
-    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Indexed: errors older than SYNCBOT_KEEP_DAYS are found by it and pruned.
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class SalesforceRead(Base):
+    """A read of Salesforce that anyone may ask for (``verify``, ``describe``), per workspace:
+    when the last one started and ended, what it found, and the org's API usage it saw.
+
+    Shared by every replica, it is what limits how often members make Salesforce answer,
+    and what they are shown in between.
+    """
+
+    __tablename__ = "salesforce_reads"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # The last fresh read was claimed then (set by one conditional UPDATE), and ended then.
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The last read that succeeded, and what it found (plain JSON values).
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Why the last read failed (syncbot's own words); None when it succeeded.
+    error: Mapped[str | None] = mapped_column(Text)
+    # The org's daily API usage the last read saw, and when.
+    api_used: Mapped[int | None] = mapped_column(Integer)
+    api_max: Mapped[int | None] = mapped_column(Integer)
+    usage_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Lease(Base):

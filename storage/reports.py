@@ -1,10 +1,11 @@
 """Read-only queries behind App Home and the CSV exports: runs over a time window,
-every recorded error, and live row counts of the mirror tables."""
+every recorded error (streamed), and live row counts of the mirror tables."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -23,11 +24,23 @@ def runs_since(session: Session, team_id: str, since: datetime) -> list[SyncRun]
     )
 
 
-def all_errors(session: Session, team_id: str) -> list[SyncError]:
-    """Every recorded error of a workspace, newest first."""
-    return list(
-        session.scalars(select(SyncError).where(SyncError.team_id == team_id).order_by(SyncError.id.desc()))
+# Rows fetched from the database at a time when an export streams the errors.
+ERROR_BATCH = 1000
+
+
+def error_rows(session: Session, team_id: str) -> Iterator[tuple[Any, ...]]:
+    """Every recorded error of a workspace, newest first, as (occurred_at, kind, object, record_id,
+    field, message, run_id), fetched in batches (a server-side cursor on PostgreSQL) so that an
+    export never holds the whole list."""
+    result = session.execute(
+        select(SyncError.occurred_at, SyncError.kind, SyncError.object_name, SyncError.record_id,
+               SyncError.field_name, SyncError.message, SyncError.run_id)
+        .where(SyncError.team_id == team_id)
+        .order_by(SyncError.id.desc())
+        .execution_options(yield_per=ERROR_BATCH)
     )
+    for row in result:
+        yield tuple(row)
 
 
 def live_row_counts(session: Session, tables: Sequence[str]) -> dict[str, int]:

@@ -72,6 +72,14 @@ def bot(slack: SlackWebApiStandIn, sqlite_url: str, secret_key: str) -> Iterator
 
 
 @pytest.fixture
+def any_bot(slack: SlackWebApiStandIn, database_url: str, secret_key: str) -> Iterator[RunningBot]:
+    """A running bot without Salesforce, once per database backend."""
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=None, secret_key=secret_key)
+    with running_bot(env, slack=slack) as running:
+        yield running
+
+
+@pytest.fixture
 def salesforce() -> Iterator[SalesforceSimulator]:
     """The Salesforce simulator with its default org, "Acme Corp"."""
     with SalesforceSimulator() as simulator:

@@ -44,7 +44,7 @@ def test_db_upgrade_twice(tmp_path: Path) -> None:
     first = syncbot("db", "upgrade", env=env)
     second = syncbot("db", "upgrade", env=env)
     assert first.returncode == second.returncode == 0
-    assert "database schema at revision 0008" in second.stdout
+    assert "database schema at revision 0010" in second.stdout
 
 
 def test_config_error_is_one_line_without_traceback(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ def test_defaults() -> None:
     assert settings.admins == frozenset()
     assert settings.port == 3000
     assert settings.secret_key is None
+    assert settings.keep_days == 30
 
 
 def test_full_environment() -> None:
@@ -39,6 +40,7 @@ def test_full_environment() -> None:
             "SYNCBOT_DIGEST_HOUR": "0",
             "SYNCBOT_OBJECTS": "Lead, Contact",
             "SYNCBOT_SALESFORCE_URL": "http://127.0.0.1:8/",
+            "SYNCBOT_KEEP_DAYS": "90",
             "PORT": "8080",
         }
     )
@@ -51,6 +53,7 @@ def test_full_environment() -> None:
     assert settings.lag_alert == 5
     assert settings.digest_hour == 0
     assert settings.port == 8080
+    assert settings.keep_days == 90
     for secret in ("xoxb-1", "xapp-1", "u:p@db", key):
         assert secret not in repr(settings)
 
@@ -86,6 +89,8 @@ def test_full_environment() -> None:
         ("SYNCBOT_FORMULA_HOURS", "Bad-Name=6", "SYNCBOT_FORMULA_HOURS must name Salesforce objects by API name"),
         ("SYNCBOT_FORMULA_HOURS", "Lead=6,12", "SYNCBOT_FORMULA_HOURS: the default hours come first"),
         ("SYNCBOT_FORMULA_HOURS", " , ", "SYNCBOT_FORMULA_HOURS must be hours (like 24) or per object"),
+        ("SYNCBOT_KEEP_DAYS", "1", "SYNCBOT_KEEP_DAYS must be between 2 and 3650, got 1."),
+        ("SYNCBOT_KEEP_DAYS", "30d", "SYNCBOT_KEEP_DAYS must be a whole number, got '30d'."),
     ],
 )
 def test_malformed_values_name_the_variable(name: str, value: str, message: str) -> None:

@@ -60,7 +60,7 @@ def test_demo_walks_the_setup_the_first_load_a_failure_and_the_recovery(tmp_path
     assert output.index("Failed: ") < recovered
     assert "Caught up in this cycle: Contact 2, Lead" in output
     assert re.search(r"Duplicate people\* — shared emails: \*\d+\*", output)
-    assert "The full list is attached below as `duplicates.csv`." in output
+    assert "I sent `duplicates.csv` to you in a direct message" in output
     # It ends with the state, the database and how to look into it.
     ending = output.split("== Where things stand", 1)[1]
     assert "\n    Last Synced " in ending

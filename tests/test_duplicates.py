@@ -3,22 +3,9 @@ SQLite and PostgreSQL, read through the field mappings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from bot.slack_standin import SlackWebApiStandIn
 from storage.duplicates import PeopleTable, email_index_name, has_email_index
-from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
+from tests.support.harness import MEMBER, RunningBot
 from tests.support.mirror_rows import INSTANCE_URL, add_rows, build_people_tables
-
-
-@pytest.fixture
-def any_bot(slack: SlackWebApiStandIn, database_url: str, secret_key: str) -> Iterator[RunningBot]:
-    """A running bot without Salesforce, once per database backend."""
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=None, secret_key=secret_key)
-    with running_bot(env, slack=slack) as running:
-        yield running
 
 
 def _link(record_id: str, name: str) -> str:
@@ -108,13 +95,23 @@ def test_a_long_list_comes_with_a_csv_file(bot: RunningBot) -> None:
         for n in range(30)
     ])
 
-    answer = bot.reply("duplicates", user_id=MEMBER)
+    bot.slack.clear()
+    bot.command("duplicates", user_id=MEMBER)
+    post = bot.slack.wait_for_response()
+    answer = post.text
 
     assert answer.startswith("*Duplicate people* — shared emails: *30*, live records: *60*")
     assert answer.count("`p") == 25
-    assert answer.endswith("Showing the first 25 of 30 shared emails.\nThe full list is attached below as `duplicates.csv`.")
+    assert answer.endswith("Showing the first 25 of 30 shared emails.\nI sent `duplicates.csv` to you in a direct "
+                           "message: it holds records' details, so it goes only to the person who asked.")
+    # People's names and emails go to the member who asked, in their direct message with the bot;
+    # the channel where the command was typed (guests included) sees neither the file nor the answer.
+    assert post.body.get("response_type", "ephemeral") == "ephemeral"
     [uploaded] = bot.slack.uploaded_files()
-    assert (uploaded.filename, uploaded.title, uploaded.shared_to) == ("duplicates.csv", "syncbot duplicate people", ("C0001",))
+    assert (uploaded.filename, uploaded.title, uploaded.shared_to) == ("duplicates.csv", "syncbot duplicate people",
+                                                                      ("DMEMBER001",))
+    assert [call.args["users"] for call in bot.slack.calls("conversations.open")] == [MEMBER]
+    assert bot.slack.messages("C0001") == []
     lines = uploaded.text.splitlines()
     assert lines[0] == "email,duplicate_kinds,object,id,name,url"
     assert lines[1:3] == [

@@ -1,15 +1,18 @@
-"""CSV exports attached in Slack: the error list, and where the file goes when it can't go
-where the command was typed."""
+"""CSV exports sent in Slack: the error list, which goes to the person who asked and no one
+else, and what they are told when Slack refuses it."""
 
 from __future__ import annotations
 
+import io
+import tracemalloc
 from datetime import datetime, timezone
 
 from slack_sdk import WebClient
+from sqlalchemy import insert
 
 from bot.error_report import ERRORS_CSV_FILENAME, errors_csv
 from bot.messages import MSG
-from handlers.files import upload_csv
+from handlers.files import send_file_privately
 from storage.models import SyncError, SyncRun
 from tests.support.harness import MEMBER, RunningBot
 
@@ -20,9 +23,13 @@ def _client(bot: RunningBot) -> WebClient:
     return WebClient(token=bot.slack.token, base_url=bot.slack.api_url)
 
 
-def _attach_errors(bot: RunningBot, channel_id: str | None = "C0001") -> str:
-    content = errors_csv(bot.services, "T0001")
-    return upload_csv(_client(bot), channel_id, MEMBER, ERRORS_CSV_FILENAME, content, MSG.errors_csv_title)
+SENT = ("I sent `sync-errors.csv` to you in a direct message: it holds records' details, so it goes only to "
+        "the person who asked.")
+
+
+def _attach_errors(bot: RunningBot) -> str:
+    with errors_csv(bot.services, "T0001") as export:
+        return send_file_privately(_client(bot), MEMBER, ERRORS_CSV_FILENAME, export, MSG.errors_csv_title)
 
 
 def test_the_error_list_as_a_csv_file(bot: RunningBot) -> None:
@@ -38,10 +45,11 @@ def test_the_error_list_as_a_csv_file(bot: RunningBot) -> None:
         ])
         run_id = run.id
 
-    assert _attach_errors(bot) == "The full list is attached below as `sync-errors.csv`."
+    assert _attach_errors(bot) == SENT
 
     [uploaded] = bot.slack.uploaded_files()
-    assert (uploaded.filename, uploaded.title, uploaded.shared_to) == ("sync-errors.csv", "syncbot sync errors", ("C0001",))
+    assert (uploaded.filename, uploaded.title, uploaded.shared_to) == ("sync-errors.csv", "syncbot sync errors",
+                                                                      ("DMEMBER001",))
     assert uploaded.text.splitlines() == [
         "occurred_at,kind,object,record_id,field,message,run_id",
         # Newest first; a cell that a spreadsheet would run as a formula opens as text.
@@ -50,13 +58,11 @@ def test_the_error_list_as_a_csv_file(bot: RunningBot) -> None:
     ]
 
 
-def test_a_channel_the_bot_is_not_in_gets_the_file_by_direct_message(bot: RunningBot) -> None:
+def test_the_file_goes_to_the_direct_message_whatever_the_channel(bot: RunningBot) -> None:
     bot.slack.add_channel("C0OTHER", name="other", is_member=False)
-
-    assert _attach_errors(bot, "C0OTHER") == (
-        "I can't post files in this conversation, so I sent `sync-errors.csv` to you in a direct message."
-    )
-    assert bot.slack.uploaded_files()[0].shared_to == (MEMBER,)
+    bot.sender.slash_command("errors csv", user_id=MEMBER, channel_id="C0OTHER")
+    assert bot.slack.wait_for_response().text == SENT
+    assert bot.slack.uploaded_files()[0].shared_to == ("DMEMBER001",)
     assert bot.slack.uploaded_files()[0].text == "occurred_at,kind,object,record_id,field,message,run_id\r\n"
 
 
@@ -69,4 +75,61 @@ def test_refused_uploads_say_why(bot: RunningBot) -> None:
     bot.slack.grant_scope("files:write")
     bot.slack.fail_method("files.completeUploadExternal", "internal_error")
     assert _attach_errors(bot) == "I couldn't attach `sync-errors.csv` (Slack said `internal_error`). Try again in a minute."
+    bot.slack.revoke_scope("im:write")
+    assert _attach_errors(bot) == (
+        "I couldn't attach `sync-errors.csv`: syncbot lacks Slack's `im:write` permission. An admin can add "
+        "it to the app (see `manifest.yml`) and reinstall it."
+    )
     assert bot.slack.uploaded_files() == []
+
+
+def test_the_error_export_streams_rows_from_the_database_into_a_file(any_bot: RunningBot) -> None:
+    bot = any_bot
+    count, message = 20_000, "x" * 1_000
+    with bot.services.db.session() as session:
+        session.execute(insert(SyncError), [
+            {"team_id": "T0001", "object_name": "Lead", "record_id": f"00Q{n:015d}", "kind": "record",
+             "field_name": "Email", "message": f"{n} {message}", "occurred_at": T0} for n in range(count)
+        ])
+
+    tracemalloc.start()
+    try:
+        with errors_csv(bot.services, "T0001") as export:
+            _, peak = tracemalloc.get_traced_memory()
+            size = export.seek(0, io.SEEK_END)
+            export.seek(0)
+            header, newest = export.readline(), export.readline()
+            lines = 2 + sum(1 for _ in export)
+    finally:
+        tracemalloc.stop()
+
+    # 20 MB of errors: loaded whole (rows, then text, then bytes) they took several times that.
+    assert size > 20_000_000
+    assert peak < 8_000_000, f"peak {peak:,} bytes"
+    assert header == b"occurred_at,kind,object,record_id,field,message,run_id\r\n"
+    assert newest.startswith(b"2026-11-01T09:30:00Z,record,Lead,00Q000000000019999,Email,19999 xxx")
+    assert lines == count + 1
+
+
+class _BlockReader(io.BytesIO):
+    """A file that remembers how much each read asked for."""
+
+    def __init__(self, content: bytes) -> None:
+        super().__init__(content)
+        self.asked: list[int | None] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.asked.append(size)
+        return super().read(size)
+
+
+def test_an_upload_reads_the_file_in_blocks(bot: RunningBot) -> None:
+    content = b"occurred_at,kind\r\n" + b"2026-11-01T09:30:00Z,record\r\n" * 200_000
+    body = _BlockReader(content)
+
+    sent = send_file_privately(_client(bot), MEMBER, ERRORS_CSV_FILENAME, body, MSG.errors_csv_title)
+
+    assert sent == SENT
+    assert bot.slack.uploaded_files()[0].content == content
+    assert body.asked and all(size is not None and 0 < size <= 65_536 for size in body.asked), body.asked[:5]
+    assert bot.slack.calls("files.getUploadURLExternal")[0].args["length"] == str(len(content))

@@ -93,12 +93,12 @@ def test_errors_show_kind_object_record_field_and_message_newest_first(bot: Runn
         _date(now - timedelta(minutes=3)),
         "*Record* · Lead `00Q000000000001AAA` · field `Email` · 7 min ago\n> Lead.Email: value too long for column",
         _date(now - timedelta(minutes=7)),
-        "`/sync errors csv` attaches the full list as a file.",
+        "`/sync errors csv` sends you the full list as a file, by direct message.",
     ]
     assert answer["text"].startswith("*Recent sync errors*, newest first\n*Job* · the whole cycle")
 
 
-def test_errors_csv_attaches_every_error_and_other_arguments_get_the_usage(bot: RunningBot) -> None:
+def test_errors_csv_sends_every_error_to_the_member_alone_and_other_arguments_get_the_usage(bot: RunningBot) -> None:
     _start(bot)
     when = utcnow().replace(microsecond=0)
     with bot.services.db.session() as session:
@@ -108,27 +108,33 @@ def test_errors_csv_attaches_every_error_and_other_arguments_get_the_usage(bot: 
             SyncError(team_id="T0001", kind="job", message="boom", occurred_at=when),
         ])
 
-    assert _answer(bot, "errors csv")["text"] == "The full list is attached below as `sync-errors.csv`."
+    sent = ("I sent `sync-errors.csv` to you in a direct message: it holds records' details, so it goes only to "
+            "the person who asked.")
+    answer = _answer(bot, "errors csv")
+    assert answer["text"] == sent and answer.get("response_type", "ephemeral") == "ephemeral"
+    # Only the member who asked gets the file: in their direct message, not in the channel.
     [uploaded] = bot.slack.uploaded_files()
-    assert (uploaded.filename, uploaded.shared_to) == ("sync-errors.csv", ("C0001",))
+    assert (uploaded.filename, uploaded.shared_to) == ("sync-errors.csv", ("DMEMBER001",))
+    assert bot.slack.messages("C0001") == []
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert uploaded.text.splitlines() == [
         "occurred_at,kind,object,record_id,field,message,run_id",
         f"{stamp},job,,,,boom,",
         f'{stamp},record,Lead,00Q000000000001AAA,Email,"value too long, for column",',
     ]
-    assert bot.reply("errors CSV", user_id=MEMBER) == "The full list is attached below as `sync-errors.csv`."
+    assert bot.reply("errors CSV", user_id=MEMBER) == sent
     assert bot.reply("errors all", user_id=MEMBER) == "Usage: `/sync errors [csv]`"
     assert bot.reply("errors csv now", user_id=MEMBER) == "Usage: `/sync errors [csv]`"
     assert len(bot.slack.uploaded_files()) == 2
-    assert "`/sync errors [csv]` — recent record-level and job-level errors; `csv` attaches the full list" in (
+    assert ("`/sync errors [csv]` — recent record-level and job-level errors; `csv` sends you the full list as a "
+            "file, by direct message") in (
         bot.ask("help", user_id=MEMBER))
 
 
 def test_nothing_yet_is_one_sentence_and_another_workspace_s_runs_stay_its_own(bot: RunningBot) -> None:
     assert bot.reply("history", user_id=MEMBER) == "No sync runs yet."
     assert bot.reply("errors", user_id=MEMBER) == "No sync errors recorded."
-    assert bot.reply("errors csv", user_id=MEMBER) == "The full list is attached below as `sync-errors.csv`."
+    assert bot.reply("errors csv", user_id=MEMBER).startswith("I sent `sync-errors.csv` to you in a direct message")
     assert bot.slack.uploaded_files()[0].text == "occurred_at,kind,object,record_id,field,message,run_id\r\n"
     with bot.services.db.session() as session:
         session.add(SyncRun(team_id="T0001", trigger="schedule", status="succeeded", started_at=utcnow()))

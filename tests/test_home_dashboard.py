@@ -5,26 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import pytest
-
-from bot.slack_standin import SlackWebApiStandIn
 from storage.models import SyncError, SyncRun
-from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
+from tests.support.harness import MEMBER, RunningBot
 from tests.support.mirror_rows import add_rows, build_people_tables
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
-
-
-@pytest.fixture
-def any_bot(slack: SlackWebApiStandIn, database_url: str, secret_key: str) -> Iterator[RunningBot]:
-    """A running bot without Salesforce, once per database backend."""
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=None, secret_key=secret_key)
-    with running_bot(env, slack=slack) as running:
-        yield running
 
 
 def _open_home(bot: RunningBot) -> dict[str, Any]:

@@ -21,7 +21,7 @@ def test_manifest_declares_the_command_scopes_interactivity_home_and_socket_mode
     assert features["app_home"]["messages_tab_read_only_enabled"] is True
     assert manifest["oauth_config"]["scopes"]["bot"] == [
         "commands", "chat:write", "users:read", "channels:read", "groups:read", "channels:join",
-        "channels:history", "groups:history", "files:write",
+        "channels:history", "groups:history", "files:write", "im:write",
     ]
     settings = manifest["settings"]
     assert settings["interactivity"]["is_enabled"] is True

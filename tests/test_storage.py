@@ -19,7 +19,7 @@ from tests.support.threads import run_all
 
 BOOKKEEPING = {
     "workspaces", "salesforce_credentials", "synced_objects", "object_fields", "sync_runs",
-    "object_cursors", "sync_errors", "alert_states", "leases", "sync_run_objects", "alert_outbox",
+    "object_cursors", "sync_errors", "alert_states", "leases", "sync_run_objects", "alert_outbox", "salesforce_reads",
 }
 
 

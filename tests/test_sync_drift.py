@@ -210,8 +210,12 @@ def test_verify_says_a_correct_copy_agrees_and_fix_repairs_a_drifted_one(sf_bot:
     org.hard_delete("Lead", org.ids("Lead")[0])
     org.add_custom_field("Account", "Loyalty_Level", "picklist", picklist_values=("Gold", "Silver"))
     org.update("Account", org.ids("Account")[0], {"Loyalty_Level__c": "Gold"}, touch=False)
-    drifted = sf_bot.reply("verify", user_id=MEMBER)
-    assert ":x: *Lead*" in drifted and "1 object disagree" in drifted
+    # A member, minutes later, is shown that same check; an admin's check asks Salesforce again.
+    kept = sf_bot.reply("verify", user_id=MEMBER)
+    assert "Every object agrees." in kept and "Checked just now; here is that result." in kept
+    drifted = sf_bot.reply("verify")
+    assert ":x: *Lead*" in drifted and "1 object disagree" in drifted and "Checked" not in drifted
+    assert ":x: *Lead*" in sf_bot.reply("verify", user_id=MEMBER)
     refused = sf_bot.reply("verify fix", user_id=MEMBER)
     assert "admin" in refused.lower() and "Repaired" not in refused
     fixed = sf_bot.reply("verify fix")

@@ -174,11 +174,13 @@ class SalesforceConnection:
             self._user_id = str(records[0]["Id"]) if records else None
         return self._user_id
 
-    def describe(self, object_names: Iterable[str]) -> list[ObjectInfo]:
+    def describe(self, object_names: Iterable[str], *,
+                 between: Callable[[], None] | None = None) -> list[ObjectInfo]:
         """Describe the given objects as the sync user sees them.
 
         Objects the org lacks or the user may not query come back with
-        ``available=False`` instead of failing the whole call.
+        ``available=False`` instead of failing the whole call. ``between`` runs before
+        every request but the first (a quota check may stop the describe there).
         """
         with translated():
             catalog = {item["name"].lower(): item for item in (self._client.describe() or {})["sobjects"]}
@@ -188,6 +190,8 @@ class SalesforceConnection:
             if entry is None or not entry.get("queryable", False):
                 described.append(ObjectInfo(name=name, label=name, available=False, fields=()))
                 continue
+            if between is not None:
+                between()
             with translated():
                 body = getattr(self._client, entry["name"]).describe()
             described.append(ObjectInfo.from_describe(body))

@@ -36,6 +36,12 @@ class UsageSnapshot:
         return 100.0 * self.used / self.max
 
 
+def past_quota(used: int | None, maximum: int | None, quota_percent: int) -> bool:
+    """True when ``used`` of ``maximum`` daily requests is at or past ``quota_percent`` percent
+    (``SYNCBOT_API_QUOTA``); False while usage is not known."""
+    return used is not None and bool(maximum) and used >= (maximum or 0) * quota_percent / 100
+
+
 class ApiUsage:
     """Counts the API calls of one connection and keeps the org's latest usage (thread-safe)."""
 

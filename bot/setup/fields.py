@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot import read_guard
 from bot.errors import AlreadyDone, UserInputError
 from bot.messages import MSG, quoted
+from bot.read_guard import FreshRead, Permit, ReadKind
 from bot.runtime import Services
 from bot.salesforce.describe import REQUIRED_FIELDS, ObjectInfo
 from bot.setup import progress
@@ -86,8 +89,42 @@ def field_views(rows: Sequence[ObjectField]) -> list[FieldView]:
     ]
 
 
-def refresh(services: Services, team_id: str) -> tuple[str, ...]:
-    """Describe the configured objects with the sync user's session and store the result.
+@dataclass(frozen=True)
+class Described:
+    """What ``/sync fields`` shows the catalog after: the objects a fresh describe dropped, or
+    why Salesforce was not asked (``permit``; None once the tables exist: nothing is asked)."""
+
+    dropped: tuple[str, ...] = ()
+    permit: Permit | None = None
+    # When the oldest object of the catalog was described (None: nothing described yet).
+    described_at: datetime | None = None
+
+
+def describe_for_reading(services: Services, team_id: str, *, admin: Callable[[], bool],
+                         overview: bool = True) -> Described:
+    """Before ``sync-fields``, describe the objects again when the guard allows it
+    (``bot.read_guard``: members at most every ten minutes per workspace, and not at or
+    past the API quota; ``admin`` says whether the person is one); else keep the catalog.
+    For one object's fields (not ``overview``) the catalog is described only while empty."""
+    state = progress.current(services, team_id)
+    state.require(Step.CREDENTIALS)
+    if state.done(Step.SYNC_FIELDS):
+        return Described()
+    with services.db.session(write=False) as session:
+        times = [obj.described_at for obj in catalog.objects(session, team_id)]
+    if times and not overview:
+        return Described(described_at=min(times))
+    permit = read_guard.ask(services, team_id, ReadKind.DESCRIBE, privileged=admin())
+    if not permit.granted:
+        return Described(permit=permit, described_at=min(times) if times else None)
+    with read_guard.fresh_read(services, team_id, ReadKind.DESCRIBE) as read:
+        dropped = refresh(services, team_id, read=read)
+    return Described(dropped=dropped, permit=permit)
+
+
+def refresh(services: Services, team_id: str, *, read: FreshRead | None = None) -> tuple[str, ...]:
+    """Describe the configured objects with the sync user's session and store the result
+    (through ``read``, a guarded read, when given).
 
     Objects the catalog holds but ``SYNCBOT_OBJECTS`` no longer names are removed from it;
     their names are returned so the answer can say so. Once the tables exist the catalog
@@ -97,7 +134,10 @@ def refresh(services: Services, team_id: str) -> tuple[str, ...]:
     state.require(Step.CREDENTIALS)
     if state.done(Step.SYNC_FIELDS):
         return ()
-    described = connect(services, team_id).describe(services.settings.objects)
+    if read is not None:
+        described = read.connection.describe(services.settings.objects, between=read.between)
+    else:
+        described = connect(services, team_id).describe(services.settings.objects)
     with services.db.session() as session:
         now = progress.load(session, team_id, lock=True)
         if now.done(Step.SYNC_FIELDS):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -33,6 +34,10 @@ REQUIRED_SCOPES = {
     "files.delete": "files:write",
     "files.info": "files:read",
 }
+# What ``files.completeUploadExternal`` accepts as a place to share a file: a conversation id.
+# Slack checks ``^[CGDZ][A-Z0-9]{8,}$``; the stand-in's ids are shorter, so only the kind is checked.
+_CONVERSATION_ID = re.compile(r"^[CGDZ][A-Z0-9]+$")
+_SLACK_PATTERN = "^[CGDZ][A-Z0-9]{8,}$"
 # Methods whose blocks may name files (``view.blocks`` for views, ``blocks`` for messages).
 _BLOCK_METHODS = frozenset({
     "chat.postMessage", "chat.postEphemeral", "chat.update",
@@ -52,7 +57,7 @@ class UploadedFile:
     alt_txt: str | None = None
     completed: bool = False
     deleted: bool = False
-    # Conversations (channel ids, or user ids for a direct message) it was shared to.
+    # Conversations (channel ids, or D… ids of direct messages) it was shared to.
     shared_to: tuple[str, ...] = ()
     initial_comment: str | None = None
 
@@ -159,6 +164,9 @@ class FileStore:
         targets.extend(part.strip() for part in str(args.get("channels") or "").split(",") if part.strip())
         for target in targets:
             problem = self._share_problem(target)
+            if problem == "invalid_arguments":
+                return error(problem, response_metadata={"messages": [
+                    f"[ERROR] input must match regex pattern: {_SLACK_PATTERN} [json-pointer:/channel_id]"]})
             if problem:
                 return error(problem)
         with self._lock:
@@ -205,8 +213,10 @@ class FileStore:
     # -- helpers ------------------------------------------------------------------------
 
     def _share_problem(self, target: str) -> str | None:
-        if target[:1] in ("U", "W"):
-            return None if self._directory.user(target) else "user_not_found"
+        if not _CONVERSATION_ID.match(target):
+            # Slack shares files in conversations only: a user id (U…, W…) is refused, and a
+            # direct message needs its D… id from ``conversations.open`` first.
+            return "invalid_arguments"
         if target[:1] == "D":
             return None  # a direct message with the bot: it is always a member
         channel = self._directory.channel(target)
@@ -231,7 +241,7 @@ class FileStore:
         ident = self._identity
         mimetype = mimetypes.guess_type(known.filename)[0] or "application/octet-stream"
         channels = [t for t in known.shared_to if t[:1] in ("C", "G")]
-        ims = [t for t in known.shared_to if t[:1] in ("D", "U", "W")]
+        ims = [t for t in known.shared_to if t[:1] == "D"]
         return {
             "id": known.id,
             "created": int(time.time()),

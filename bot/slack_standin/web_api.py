@@ -34,8 +34,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_BOT_TOKEN = "xoxb-standin-0000-token"
 DEFAULT_SCOPES = (
     "commands", "chat:write", "users:read", "channels:read", "groups:read", "channels:join",
-    "channels:history", "groups:history", "files:write",
+    "channels:history", "groups:history", "files:write", "im:write",
 )
+# Scopes Slack asks of methods outside ``files.*`` (those check their own); ``conversations.open``
+# takes any of channels:manage, groups:write, im:write and mpim:write, and a direct message needs im:write.
+_REQUIRED_SCOPES = {"conversations.open": "im:write"}
 
 # Methods Slack serves without a bearer token (they authenticate otherwise).
 _UNAUTHENTICATED_METHODS = frozenset({"api.test", "oauth.access", "oauth.v2.access", "oauth.v2.exchange"})
@@ -350,6 +353,9 @@ class SlackWebApiStandIn:
                                          else "invalid_auth"))
             return _Reply(200, self._socket_mode.open_connection())
         headers = {"x-oauth-scopes": ",".join(sorted(self._scopes))}
+        needed = _REQUIRED_SCOPES.get(method)
+        if needed is not None and needed not in self._scopes:
+            return _Reply(200, error("missing_scope", needed=needed, provided=",".join(sorted(self._scopes))), headers)
         answer = self._files.answer(method, args, frozenset(self._scopes)) or self._files.check_blocks(method, args)
         return _Reply(200, answer or self._answers.answer(method, args), headers)
 

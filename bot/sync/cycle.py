@@ -26,7 +26,7 @@ from bot.errors import (FieldRefused, Interrupted, LoginFailed, QuotaReached, Re
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.reading import QueryPage, RecordReader
-from bot.salesforce.usage import ApiUsage
+from bot.salesforce.usage import ApiUsage, past_quota
 from bot.setup.credentials import connect
 from bot.sync import plan as plans
 from bot.sync.drift_checks import DriftChecks
@@ -148,7 +148,7 @@ class _Cycle:
     def _check_quota(self, reader: RecordReader, ctx: ObjectContext, used: int | None, maximum: int | None) -> None:
         # Usage is only known from answers; when the last cycle ended past the quota,
         # one look at the limits resource says whether the rolling 24 hours freed room.
-        if used is not None and maximum and used >= maximum * ctx.quota_percent / 100:
+        if past_quota(used, maximum, ctx.quota_percent):
             reader.api_limits()
         ctx.check()
 

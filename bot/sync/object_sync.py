@@ -19,7 +19,7 @@ from bot.errors import BulkJobFailed, BulkJobGone, Interrupted, QueryLocatorExpi
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.reading import BulkJob, QueryPage, RecordReader
-from bot.salesforce.usage import ApiUsage
+from bot.salesforce.usage import ApiUsage, past_quota
 from bot.sync.convert import ConversionError, Dialect, RowConverter, is_text, parse_stamp, write_order
 from bot.sync.pages import prefetched
 from bot.sync.plan import Column, ObjectPlan, read_from
@@ -56,7 +56,7 @@ class ObjectContext:
         if self.stop.is_set():
             raise Interrupted(MSG.sync_interrupted)
         seen = self.usage.snapshot()
-        if seen.used is not None and seen.max and seen.used >= seen.max * self.quota_percent / 100:
+        if past_quota(seen.used, seen.max, self.quota_percent):
             raise QuotaReached(MSG.sync_quota_reached.format(
                 quota=self.quota_percent, used=seen.used, max=seen.max))
 

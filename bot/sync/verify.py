@@ -3,27 +3,35 @@
 The check is cheap: per object, ``SELECT COUNT()`` and the newest ``SystemModstamp`` of
 the live rows in Salesforce (``queryAll … WHERE IsDeleted = false``, archived activities
 included; five queries per Composite request, so eight objects cost four API calls),
-against the rows not deleted locally. The fix is one cycle with every
-drift check forced (``bot.sync.drift_checks``), under the workspace's lock like any cycle.
+against the rows not deleted locally. Cheap is not free, and anyone may ask:
+``bot.read_guard`` decides when Salesforce is asked (members: at most every ten minutes
+per workspace, never at or past the API quota) and keeps the last result for the
+others. The fix is one cycle with every drift check forced (``bot.sync.drift_checks``),
+under the workspace's lock like any cycle.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
+from bot import read_guard
 from bot.errors import AlreadyDone, SalesforceError
 from bot.messages import MSG
+from bot.read_guard import Permit, ReadKind
 from bot.runtime import Services
+from bot.salesforce.gateway import SalesforceConnection
 from bot.salesforce.reading import QueryPage, RecordReader
 from bot.setup import progress
-from bot.setup.credentials import connect
 from bot.setup.progress import Step
 from bot.sync import plan as plans
 from bot.sync.convert import parse_stamp
 from bot.sync.cycle import run_cycle
 from storage import catalog, drift
 from storage.models import SyncedObject, SyncRun
+from storage.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -51,12 +59,50 @@ class Verification:
     objects: list[ObjectCheck]
     reconciled_at: datetime | None
 
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON values, to keep the result for the people who ask next."""
+        return {"objects": [{key: _iso(value) for key, value in asdict(check).items()} for check in self.objects],
+                "reconciled_at": _iso(self.reconciled_at)}
 
-def verify(services: Services, team_id: str) -> Verification:
-    """Compare live counts and newest changes of every synced object."""
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Verification":
+        """The result kept by :meth:`to_json`."""
+        return cls(objects=[ObjectCheck(object_name=item["object_name"], local_count=item["local_count"],
+                                        local_newest=_moment(item["local_newest"]),
+                                        remote_count=item["remote_count"],
+                                        remote_newest=_moment(item["remote_newest"]), error=item["error"])
+                            for item in data["objects"]],
+                   reconciled_at=_moment(data.get("reconciled_at")))
+
+
+@dataclass(frozen=True)
+class VerifyAnswer:
+    """A check, fresh or kept from the last time Salesforce was asked, and how it came."""
+
+    verification: Verification | None
+    checked_at: datetime | None
+    permit: Permit
+
+
+def verify(services: Services, team_id: str, *, admin: Callable[[], bool]) -> VerifyAnswer:
+    """Compare live counts and newest changes of every synced object, asking Salesforce when
+    the guard allows it (``admin`` says whether the person is one); else the last check, with why."""
     progress.current(services, team_id).require(Step.START)
+    permit = read_guard.ask(services, team_id, ReadKind.VERIFY, privileged=admin())
+    if not permit.granted:
+        kept = permit.last.result if permit.last else None
+        return VerifyAnswer(verification=Verification.from_json(kept) if kept else None,
+                            checked_at=permit.last.checked_at if permit.last else None, permit=permit)
+    with read_guard.fresh_read(services, team_id, ReadKind.VERIFY) as read:
+        verification = _check(services, team_id, read.connection, read.between)
+        read.result = verification.to_json()
+    return VerifyAnswer(verification=verification, checked_at=utcnow(), permit=permit)
+
+
+def _check(services: Services, team_id: str, connection: SalesforceConnection,
+           between: Callable[[], None]) -> Verification:
     synced = _synced(services, team_id)
-    reader = RecordReader(connect(services, team_id))
+    reader = RecordReader(connection)
     queries: dict[str, str] = {}
     stamps: dict[str, str] = {}
     with services.db.session(write=False) as session:
@@ -69,7 +115,7 @@ def verify(services: Services, team_id: str) -> Verification:
             queries[f"newest:{obj.object_name}"] = (f"SELECT {stamp} FROM {obj.object_name}{live} "
                                                     f"ORDER BY {stamp} DESC LIMIT 1")
     # queryAll of the rows not deleted: archived activities are live rows, and `query` leaves them out.
-    pages = reader.first_pages(queries) if queries else {}
+    pages = reader.first_pages(queries, between=between) if queries else {}
     checks = []
     for obj in synced:
         count, newest = local[obj.object_name]
@@ -112,6 +158,14 @@ def _synced(services: Services, team_id: str) -> list[SyncedObject]:
 
 def _parse(value: object) -> datetime | None:
     return parse_stamp(value) if isinstance(value, str) else None
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _moment(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def _millis(moment: datetime | None) -> datetime | None:

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.errors import UserInputError
 from bot.messages import MSG
 from bot.runtime import Services
+from handlers.authorization import AdminCheck
 from handlers.blocks import Block
 
 
@@ -32,6 +33,16 @@ class Invocation:
     channel_id: str | None = None
     trigger_id: str | None = None
     response_url: str | None = None
+    # The app's admin check (its answers are kept a minute); None: one made from the settings.
+    admins: AdminCheck | None = None
+
+    def admin_check(self) -> AdminCheck:
+        """Who may change things (see :class:`AdminCheck`)."""
+        return self.admins or AdminCheck(self.services.settings.admins)
+
+    def is_admin(self) -> bool:
+        """Whether the person is an admin; False when Slack cannot say."""
+        return self.admin_check().allows(self.client, team_id=self.team_id, user_id=self.user_id)
 
     def arguments(self, usage: str, *, least: int = 0, most: int = 0) -> tuple[str, ...]:
         """The arguments, or a usage error when there are too few or too many."""

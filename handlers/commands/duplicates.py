@@ -7,7 +7,7 @@ from bot.duplicates import DuplicateGroup, DuplicateRecord, DuplicateReport
 from bot.messages import MSG
 from handlers.blocks import Block, context, line_sections, section
 from handlers.commands import Invocation, Reply, subcommand
-from handlers.files import upload_csv
+from handlers.files import send_file_privately
 from handlers.mrkdwn import escaped
 
 # Emails listed in the answer itself; a longer list comes as a CSV file as well.
@@ -33,9 +33,10 @@ def run_duplicates(inv: Invocation) -> Reply:
     ]
     if len(report.groups) > SHOWN_GROUPS:
         blocks.append(context(MSG.duplicates_more.format(shown=SHOWN_GROUPS, total=f"{len(report.groups):,}")))
-        attached = upload_csv(inv.client, inv.channel_id, inv.user_id, duplicates.DUPLICATES_CSV_FILENAME,
-                              duplicates.report_csv(found), MSG.duplicates_csv_title)
-        blocks.append(section(attached))
+        # People's names and emails: the file goes to the person who asked, not to the channel.
+        sent = send_file_privately(inv.client, inv.user_id, duplicates.DUPLICATES_CSV_FILENAME,
+                                   duplicates.report_csv(found), MSG.duplicates_csv_title)
+        blocks.append(section(sent))
     return Reply.of(blocks)
 
 

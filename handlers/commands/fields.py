@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from bot.messages import MSG
+from bot.read_guard import ReadKind
 from bot.setup import fields as field_setup
 from bot.setup.fields import FieldView, Overview
-from handlers.blocks import context, line_sections, section
+from handlers.blocks import Block, context, line_sections, section
 from handlers.commands import Invocation, Reply, subcommand
 from handlers.mrkdwn import escaped
+from handlers.read_notice import held_notice
+from storage.types import utcnow
 
 
 def summary_lines(overview: Overview) -> list[str]:
@@ -46,14 +49,15 @@ def field_line(view: FieldView) -> str:
 
 @subcommand("fields", usage="fields [Object]", admin=False)
 def run_fields(inv: Invocation) -> Reply:
-    """Describe the objects (before sync-fields) and show the counts or one object's fields."""
+    """Describe the objects (before sync-fields, as often as ``bot.read_guard`` allows) and
+    show the counts or one object's fields."""
     args = inv.arguments("fields [Object]", most=1)
-    dropped: tuple[str, ...] = ()
-    if args:
-        # Listing one object reads the catalog that the overview just refreshed.
-        field_setup.ensure_described(inv.services, inv.team_id)
-    else:
-        dropped = field_setup.refresh(inv.services, inv.team_id)
+    described = field_setup.describe_for_reading(inv.services, inv.team_id, admin=inv.is_admin, overview=not args)
+    notice = held_notice(described.permit, ReadKind.DESCRIBE, kept_at=described.described_at,
+                         quota=inv.services.settings.api_quota, now=utcnow()) if described.permit else ""
+    if described.described_at is None and notice:
+        return Reply(text=notice)
+    dropped = described.dropped
     synced = field_setup.tables_created(inv.services, inv.team_id)
     footer = MSG.fields_footer_after if synced else MSG.fields_footer_before
     if args:
@@ -64,4 +68,6 @@ def run_fields(inv: Invocation) -> Reply:
     else:
         header = MSG.fields_header
         lines = summary_lines(escaped(field_setup.overview(inv.services, inv.team_id, dropped)))
-    return Reply.of([section(header), *line_sections(lines), context(footer)])
+    # Fields described earlier say so first, before anyone reads them as fresh.
+    blocks: list[Block] = [section(header), *([context(notice)] if notice else []), *line_sections(lines)]
+    return Reply.of([*blocks, context(footer)])

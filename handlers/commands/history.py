@@ -14,28 +14,14 @@ from bot.messages import MSG
 from handlers.alerts import plural
 from handlers.blocks import Block, context, section
 from handlers.commands import Invocation, Reply, subcommand
-from handlers.formatting import duration, slack_date
-from handlers.files import upload_csv
+from handlers.formatting import ago, duration, slack_date
+from handlers.files import send_file_privately
 from handlers.mrkdwn import escaped, shortened
 from storage.types import utcnow
 
 ERRORS_USAGE = "errors [csv]"
 # An error's words are cut to this in the list; the CSV file has them whole.
 MESSAGE_CHARS = 300
-# Below this, "just now": a clock a few seconds apart must not read "-2 s ago".
-_JUST_NOW = 10
-_DAYS_FROM = 2 * 86_400
-
-
-def ago(when: datetime, now: datetime) -> str:
-    """``just now``, ``42 s ago``, ``3 min ago``, ``2 h 5 min ago``, ``3 days ago``."""
-    seconds = (now - when).total_seconds()
-    if seconds < _JUST_NOW:
-        return MSG.ago_just_now
-    if seconds >= _DAYS_FROM:
-        return MSG.ago_days.format(days=int(seconds // 86_400))
-    # "3 min ago", not "3 min 1 s ago": a relative time is as precise as a glance needs.
-    return MSG.ago.format(duration=duration(seconds if seconds < 60 else round(seconds / 60) * 60))
 
 
 @subcommand("history", usage="history", admin=False)
@@ -86,13 +72,15 @@ def repair_counts(repairs: Sequence[Sequence[Any]]) -> str:
 
 @subcommand("errors", usage=ERRORS_USAGE, admin=False)
 def run_errors(inv: Invocation) -> Reply:
-    """Recent record-level and job-level errors; ``csv`` attaches every one as a file."""
+    """Recent record-level and job-level errors; ``csv`` sends every one as a file, by direct message."""
     args = inv.arguments(ERRORS_USAGE, most=1)
     if args:
         if args[0].lower() != "csv":
             raise UserInputError(MSG.usage.format(usage=ERRORS_USAGE))
-        return Reply(text=upload_csv(inv.client, inv.channel_id, inv.user_id, ERRORS_CSV_FILENAME,
-                                     errors_csv(inv.services, inv.team_id), MSG.errors_csv_title))
+        # Records' Ids and Salesforce's words: the file goes to the person who asked, not to the channel.
+        with errors_csv(inv.services, inv.team_id) as export:
+            return Reply(text=send_file_privately(inv.client, inv.user_id, ERRORS_CSV_FILENAME, export,
+                                                  MSG.errors_csv_title))
     views = escaped(sync_history.recent_errors(inv.services, inv.team_id))  # Salesforce's words, record ids
     if not views:
         return Reply(text=MSG.errors_empty)

@@ -87,6 +87,7 @@ def register(app: App, services: Services, admins: AdminCheck) -> None:
             channel_id=body.get("channel_id"),
             trigger_id=body.get("trigger_id"),
             response_url=body.get("response_url"),
+            admins=admins,
         )
         sub = registry.get(name)
         if sub is None:
@@ -123,6 +124,7 @@ def register(app: App, services: Services, admins: AdminCheck) -> None:
             channel_id=(body.get("channel") or {}).get("id"),
             trigger_id=body.get("trigger_id"),
             response_url=body.get("response_url"),
+            admins=admins,
         )
         reply = execute(sub, inv, admins)
         if reply is not None:

@@ -68,7 +68,27 @@ def test_uploads_need_files_write_and_a_channel_the_bot_is_in(web_api: SlackWebA
     assert refused.value.response["needed"] == "files:write"
     assert web_api.uploaded_files() == []
 
-    web_api.grant_scope("files:write")
+
+
+def test_a_file_for_one_person_goes_to_the_dm_that_conversations_open_names(
+    web_api: SlackWebApiStandIn, client: WebClient
+) -> None:
     web_api.add_user("U0ADA", name="ada")
-    client.files_upload_v2(channels=["U0ADA"], content="x", filename="a.csv")
-    assert web_api.uploaded_files()[0].shared_to == ("U0ADA",)
+    # As with Slack, a user id is no place to share a file (chat.postMessage takes one; files do not).
+    for place in ({"channel": "U0ADA"}, {"channels": ["U0ADA"]}):
+        with pytest.raises(SlackApiError) as refused:
+            client.files_upload_v2(content="x", filename="a.csv", **place)  # type: ignore[arg-type]
+        assert refused.value.response["error"] == "invalid_arguments"
+        assert refused.value.response["response_metadata"]["messages"] == [
+            "[ERROR] input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]"]
+    assert web_api.uploaded_files() == []
+
+    web_api.revoke_scope("im:write")
+    with pytest.raises(SlackApiError) as no_scope:
+        client.conversations_open(users="U0ADA")
+    assert (no_scope.value.response["error"], no_scope.value.response["needed"]) == ("missing_scope", "im:write")
+    web_api.grant_scope("im:write")
+    dm = client.conversations_open(users="U0ADA")["channel"]["id"]
+    answer = client.files_upload_v2(channel=dm, content="x", filename="a.csv")
+    assert web_api.uploaded_files()[0].shared_to == ("D0ADA",)
+    assert (answer["file"]["ims"], answer["file"]["channels"], answer["file"]["is_public"]) == (["D0ADA"], [], False)
