@@ -48,6 +48,8 @@ _STRING_TYPES = {
 }
 # Types whose values are text in the database (empty text is NULL).
 TEXT_TYPES = frozenset(_STRING_TYPES | {"id", "reference"})
+# Types whose columns are unconstrained decimals.
+DECIMAL_TYPES = frozenset({"double", "currency", "percent"})
 
 
 # Words either supported database reserves: a column named so needs quotes in every
@@ -120,9 +122,12 @@ def sql_type(sf_type: str, *, length: int | None, precision: int | None, scale: 
         return Integer()
     if sf_type == "long":
         return BigInteger()
-    if sf_type in ("double", "currency", "percent"):
-        # Salesforce reports precision/scale for these; without them keep full numeric.
-        return Numeric(precision, scale) if precision else Numeric()
+    if sf_type in DECIMAL_TYPES:
+        # Unconstrained, whatever precision and scale the describe reports: the wire carries
+        # more than they promise (REST sends AnnualRevenue (18, 0) at its largest as 1.0E18, 19
+        # digits), and a column that refuses a value leaves its record stale. PostgreSQL keeps
+        # any value exactly; SQLite's NUMERIC affinity never refuses one.
+        return Numeric()
     if sf_type == "date":
         return Date()
     if sf_type == "datetime":

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import requests
@@ -90,6 +91,9 @@ class SalesforceGateway:
                     domain="test" if sandbox else "login",
                     session=session,
                     version=API_VERSION,
+                    # REST answers carry double, currency and percent values as JSON numbers;
+                    # read as Decimal, each keeps exactly the digits Salesforce sent.
+                    parse_float=Decimal,
                 )
             except SalesforceAuthenticationFailed as exc:
                 raise _login_failure(exc, sandbox=sandbox) from None
