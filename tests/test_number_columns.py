@@ -1,18 +1,30 @@
-"""Decimal columns refuse nothing, and the migration widens the narrow ones of older
-versions (values untouched)."""
+"""Decimal columns refuse nothing: the migration widens the narrow ones of older versions
+(values untouched), and number fields that change in Salesforce keep being read."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import inspect, text
 
+from bot.simulator import SalesforceSimulator
+from storage import catalog
 from storage.db import Database
 from storage.migrate import head_revision, upgrade
-from tests.support.harness import RunningBot
-from tests.support.sync import start_sync
+from storage.models import SyncedObject
+from tests.support.harness import MEMBER, RunningBot
+from tests.support.sync import TEAM, cycle, differences, local_rows, start_sync
+
+
+def _make_describe_due(bot: RunningBot) -> None:
+    with bot.services.db.session() as session:
+        for obj in session.query(SyncedObject).all():
+            obj.described_at = obj.described_at - timedelta(hours=2)
+            if obj.checked_at is not None:
+                obj.checked_at = obj.checked_at - timedelta(hours=2)
 
 
 def _column_type(bot: RunningBot, table: str, column: str) -> str:
@@ -60,3 +72,43 @@ def test_the_migration_widens_narrow_decimal_columns_and_keeps_their_values(
             conn.execute(text("INSERT INTO sf_opportunity (id, amount) VALUES ('006C', 1.0E16)"))
         assert types[("sf_opportunity", "title")] == "VARCHAR(40)"
     db.dispose()
+
+
+def test_a_decimal_field_given_another_scale_keeps_being_read(sf_bot: RunningBot,
+                                                              salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    org.change_field("Lead", "Custom_Score__c", scale=6)
+    lead = org.ids("Lead")[0]
+    org.update("Lead", lead, Custom_Score__c=Decimal("1.234567"))
+    _make_describe_due(sf_bot)
+    salesforce.clock.advance(timedelta(minutes=10))
+    assert cycle(sf_bot).status == "succeeded"
+    assert Decimal(local_rows(sf_bot, "Lead")[lead]["custom_score__c"]) in (Decimal("1.234567"),
+                                                                             Decimal(1.234567))
+    with sf_bot.services.db.session(write=False) as session:
+        row = next(field for field in catalog.fields(session, TEAM, "Lead") if field.field_name == "Custom_Score__c")
+    assert row.synced and (row.precision, row.scale) == (18, 6)
+    assert ("Lead.Custom_Score__c changed in Salesforce from double(18, 2) to double(18, 6); column "
+            "`custom_score__c` holds the new values as they are.") in sf_bot.reply("errors", user_id=MEMBER)
+    assert differences(sf_bot, org, "Lead") == []
+
+
+def test_a_whole_number_field_that_takes_decimals_widens_its_column(sf_bot: RunningBot,
+                                                                    salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
+    org.change_field("Lead", "NumberOfEmployees", type="double", precision=18, scale=1, digits=0)
+    lead = org.ids("Lead")[0]
+    org.update("Lead", lead, NumberOfEmployees=Decimal("2.5"))
+    _make_describe_due(sf_bot)
+    salesforce.clock.advance(timedelta(minutes=10))
+    assert cycle(sf_bot).status == "succeeded"
+    assert Decimal(local_rows(sf_bot, "Lead")[lead]["numberofemployees"]) == Decimal("2.5")
+    if sf_bot.services.db.dialect == "postgresql":
+        assert _column_type(sf_bot, "sf_lead", "numberofemployees") == "NUMERIC"
+    assert "Lead.NumberOfEmployees changed in Salesforce from int to double(18, 1); column `numberofemployees` " \
+           "was widened." in sf_bot.reply("errors", user_id=MEMBER)
+    assert differences(sf_bot, org, "Lead") == []
