@@ -9,7 +9,7 @@ when the value is whole and the nearest double otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,24 +19,13 @@ from sqlalchemy import event, select
 
 from bot.simulator import SalesforceSimulator
 from bot.simulator.numbers import DECIMAL_TYPES, csv_text, json_text
-from bot.slack_standin import SlackWebApiStandIn
 from storage import catalog
 from storage.models import SyncError
-from tests.support.harness import RunningBot, running_bot, settings_env
+from tests.support.harness import RunningBot
 from tests.support.sync import TEAM, cycle, differences, latest_run, local_rows, org_rows, start_sync
 
 EDGE_OBJECTS = ("Lead", "Account", "Opportunity", "Campaign")
 WIRE: dict[str, Callable[[Decimal], str]] = {"rest": json_text, "bulk": csv_text}
-
-
-@pytest.fixture
-def bulk_bot(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str,
-             secret_key: str) -> Iterator[RunningBot]:
-    """A bot that reads every object of more than 50 rows with Bulk API 2.0."""
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,
-                       secret_key=secret_key, extra={"SYNCBOT_BULK_THRESHOLD": "50"})
-    with running_bot(env, slack=slack, salesforce=salesforce) as running:
-        yield running
 
 
 def _kept(text: str, backend: str) -> Decimal:
@@ -90,57 +79,51 @@ def _count_savepoints(bot: RunningBot) -> Callable[[], int]:
     return lambda: seen[0]
 
 
-def _seed_edges(salesforce: SalesforceSimulator, count: int) -> None:
+def _bot(method: str, request: pytest.FixtureRequest) -> RunningBot:
+    # sf_bot reads these objects with REST; bulk_bot reads any object past 50 rows with Bulk.
+    return request.getfixturevalue("sf_bot" if method == "rest" else "bulk_bot")  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("method", ["rest", "bulk"])
+def test_edge_numbers_arrive_exactly(method: str, backend: str, request: pytest.FixtureRequest,
+                                     salesforce: SalesforceSimulator) -> None:
     for name in EDGE_OBJECTS:
-        salesforce.org.generate(name, count, edge_numbers=True)
+        salesforce.org.generate(name, 60, edge_numbers=True)
+    bot = _bot(method, request)
+    start_sync(bot)
+    savepoints = _count_savepoints(bot)
+    assert cycle(bot).status == "succeeded"
+    _, items = latest_run(bot)
+    assert _record_errors(bot) == []
+    for name in EDGE_OBJECTS:
+        assert items[name].method == method, name
+        assert _check_numbers(bot, salesforce, backend, name, method) > 60, name
+        assert differences(bot, salesforce.org, name) == [], name
+    # A savepoint or two per object (one per batch): no batch was refused and written row by row.
+    assert savepoints() <= 2 * len(items) < min(items[name].rows_read for name in EDGE_OBJECTS)
 
 
 @pytest.mark.parametrize("method", ["rest", "bulk"])
-def test_edge_numbers_arrive_exactly(method: str, backend: str, slack: SlackWebApiStandIn,
-                                     salesforce: SalesforceSimulator, database_url: str, secret_key: str) -> None:
-    threshold = "50" if method == "bulk" else "100000"
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,
-                       secret_key=secret_key, extra={"SYNCBOT_BULK_THRESHOLD": threshold})
-    _seed_edges(salesforce, 60)
-    with running_bot(env, slack=slack, salesforce=salesforce) as bot:
-        start_sync(bot)
-        savepoints = _count_savepoints(bot)
-        assert cycle(bot).status == "succeeded"
-        _, items = latest_run(bot)
-        assert _record_errors(bot) == []
-        for name in EDGE_OBJECTS:
-            assert items[name].method == method, name
-            assert _check_numbers(bot, salesforce, backend, name, method) > 60, name
-            assert differences(bot, salesforce.org, name) == [], name
-        # A savepoint or two per object (one per batch): no batch was refused and written row by row.
-        assert savepoints() <= 2 * len(items) < min(items[name].rows_read for name in EDGE_OBJECTS)
-
-
-@pytest.mark.parametrize("method", ["rest", "bulk"])
-def test_an_edit_to_the_largest_values_reaches_the_row(method: str, backend: str, slack: SlackWebApiStandIn,
-                                                       salesforce: SalesforceSimulator, database_url: str,
-                                                       secret_key: str) -> None:
+def test_an_edit_to_the_largest_values_reaches_the_row(method: str, backend: str, request: pytest.FixtureRequest,
+                                                       salesforce: SalesforceSimulator) -> None:
     org = salesforce.org
-    threshold = "50" if method == "bulk" else "100000"
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,
-                       secret_key=secret_key, extra={"SYNCBOT_BULK_THRESHOLD": threshold})
-    with running_bot(env, slack=slack, salesforce=salesforce) as bot:
-        start_sync(bot)
-        assert cycle(bot).status == "succeeded"
-        salesforce.clock.advance(timedelta(minutes=10))
-        deal, account = org.ids("Opportunity")[0], org.ids("Account")[0]
-        org.update("Opportunity", deal, Amount=Decimal("9999999999999999.99"), NextStep="Sign")
-        org.update("Account", account, AnnualRevenue=Decimal("999999999999999999"), Rating="Hot")
-        if method == "bulk":  # enough changes to read them with Bulk
-            org.generate("Opportunity", 60, edge_numbers=True)
-        assert cycle(bot).status == "succeeded"
-        _, items = latest_run(bot)
-        assert items["Opportunity"].method == method and _record_errors(bot) == []
-        # The whole row is current, not only its numbers.
-        assert local_rows(bot, "Opportunity")[deal]["nextstep"] == "Sign"
-        assert local_rows(bot, "Account")[account]["rating"] == "Hot"
-        for name in ("Opportunity", "Account"):
-            _check_numbers(bot, salesforce, backend, name, items[name].method)
+    bot = _bot(method, request)
+    start_sync(bot)
+    assert cycle(bot).status == "succeeded"
+    salesforce.clock.advance(timedelta(minutes=10))
+    deal, account = org.ids("Opportunity")[0], org.ids("Account")[0]
+    org.update("Opportunity", deal, Amount=Decimal("9999999999999999.99"), NextStep="Sign")
+    org.update("Account", account, AnnualRevenue=Decimal("999999999999999999"), Rating="Hot")
+    if method == "bulk":  # enough changes to read them with Bulk
+        org.generate("Opportunity", 60, edge_numbers=True)
+    assert cycle(bot).status == "succeeded"
+    _, items = latest_run(bot)
+    assert items["Opportunity"].method == method and _record_errors(bot) == []
+    # The whole row is current, not only its numbers.
+    assert local_rows(bot, "Opportunity")[deal]["nextstep"] == "Sign"
+    assert local_rows(bot, "Account")[account]["rating"] == "Hot"
+    for name in ("Opportunity", "Account"):
+        _check_numbers(bot, salesforce, backend, name, items[name].method)
 
 
 def test_a_number_that_cannot_be_stored_is_one_record_error(backend: str, bulk_bot: RunningBot,
