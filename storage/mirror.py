@@ -218,8 +218,7 @@ def number_column_holds(column_type: str, sf_type: str) -> bool:
 
 def widen_column(session: Session, table: str, field: ObjectField) -> None:
     """Give a column the field's wider type: a longer text, a wider number. SQLite ignores
-    lengths and keeps any number in any numeric column, so only PostgreSQL needs it (and
-    rewrites nothing for a longer ``varchar`` or an unconstrained ``numeric``)."""
+    lengths and keeps any number in any numeric column, so only PostgreSQL needs it."""
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
         return
