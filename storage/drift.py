@@ -84,7 +84,7 @@ def update_columns(session: Session, table: str, fields: Sequence[ObjectField],
         column = _quote(session, field.column_name)
         value = f"NULLIF({mark_}, '')" if field.sf_type in TEXT_TYPES else mark_
         if not sqlite:
-            # Compared as the column's type: a numeric(18,2) holds the value rounded.
+            # Compared as the column's type: a Bulk value is text, the column may be numeric.
             kind = sql_type(field.sf_type, length=field.length, precision=field.precision, scale=field.scale)
             value = f"CAST({value} AS {kind.compile(dialect=dialect)})"
         assignments.append(f"{column} = {value}")

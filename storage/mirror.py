@@ -48,6 +48,9 @@ _STRING_TYPES = {
 }
 # Types whose values are text in the database (empty text is NULL).
 TEXT_TYPES = frozenset(_STRING_TYPES | {"id", "reference"})
+# Number types, narrowest column first: a column holds the values of the types before it.
+NUMBER_TYPES = ("int", "long", "double", "currency", "percent")
+DECIMAL_TYPES = frozenset(NUMBER_TYPES[2:])
 
 
 # Words either supported database reserves: a column named so needs quotes in every
@@ -120,9 +123,12 @@ def sql_type(sf_type: str, *, length: int | None, precision: int | None, scale: 
         return Integer()
     if sf_type == "long":
         return BigInteger()
-    if sf_type in ("double", "currency", "percent"):
-        # Salesforce reports precision/scale for these; without them keep full numeric.
-        return Numeric(precision, scale) if precision else Numeric()
+    if sf_type in DECIMAL_TYPES:
+        # Unconstrained, whatever precision and scale the describe reports: the wire carries
+        # more than they promise (REST sends AnnualRevenue (18, 0) at its largest as 1.0E18, 19
+        # digits), and a column that refuses a value leaves its record stale. PostgreSQL keeps
+        # any value exactly; SQLite's NUMERIC affinity never refuses one.
+        return Numeric()
     if sf_type == "date":
         return Date()
     if sf_type == "datetime":
@@ -201,9 +207,18 @@ def add_column(session: Session, table: str, field: ObjectField) -> None:
                          f"{kind.compile(dialect=dialect)}"))
 
 
+def number_column_holds(column_type: str, sf_type: str) -> bool:
+    """Whether the column made for a number field of ``column_type`` holds every value of
+    ``sf_type`` as it is (a bigint column holds int values, a decimal one any number)."""
+    if column_type not in NUMBER_TYPES or sf_type not in NUMBER_TYPES:
+        return False
+    rank = {name: min(index, 2) for index, name in enumerate(NUMBER_TYPES)}
+    return rank[column_type] >= rank[sf_type]
+
+
 def widen_column(session: Session, table: str, field: ObjectField) -> None:
-    """Give a text column the field's new (longer) length. SQLite ignores lengths, so
-    only PostgreSQL's ``varchar(n)`` needs it."""
+    """Give a column the field's wider type: a longer text, a wider number. SQLite ignores
+    lengths and keeps any number in any numeric column, so only PostgreSQL needs it."""
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
         return

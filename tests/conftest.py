@@ -94,3 +94,14 @@ def sf_bot(
     env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url, secret_key=secret_key)
     with running_bot(env, slack=slack, salesforce=salesforce) as running:
         yield running
+
+
+@pytest.fixture
+def bulk_bot(
+    slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str, secret_key: str
+) -> Iterator[RunningBot]:
+    """Like ``sf_bot``, but reading every object of more than 50 rows with Bulk API 2.0."""
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,
+                       secret_key=secret_key, extra={"SYNCBOT_BULK_THRESHOLD": "50"})
+    with running_bot(env, slack=slack, salesforce=salesforce) as running:
+        yield running

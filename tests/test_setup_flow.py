@@ -39,7 +39,7 @@ def test_the_whole_setup(sf_bot: RunningBot, salesforce: SalesforceSimulator) ->
     lead = bot.reply("fields Lead", user_id=MEMBER)
     assert "`Email` Email (email)" in lead
     assert "`Address` Address (address) — _can't be synced: compound field" in lead
-    assert "`Id` Record ID (id) — _always synced_" in lead
+    assert "`Id` Lead ID (id) — _always synced_" in lead
 
     assert bot.reply("hide Lead.Description") == "`Lead.Description` is now hidden: it will not be synced."
     assert bot.reply("hide lead.description") == "`Lead.Description` is already hidden."

@@ -4,7 +4,6 @@ cycles, and compares the mirror tables with the org field by field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,16 +15,6 @@ from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
 from tests.support.sync import TEAM, cycle, differences, latest_run, local_rows, start_sync
 
 OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "OpportunityContactRole", "Campaign", "CampaignMember", "User")
-
-
-@pytest.fixture
-def bulk_bot(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str,
-             secret_key: str) -> Iterator[RunningBot]:
-    """A bot that reads every object of more than 50 rows with Bulk API 2.0."""
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,
-                       secret_key=secret_key, extra={"SYNCBOT_BULK_THRESHOLD": "50"})
-    with running_bot(env, slack=slack, salesforce=salesforce) as running:
-        yield running
 
 
 def _composite_posts(salesforce: SalesforceSimulator) -> int:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from xml.parsers.expat import ExpatError
 
@@ -95,6 +96,9 @@ class SalesforceGateway:
                         domain="test" if sandbox else "login",
                         session=session,
                         version=API_VERSION,
+                        # REST answers carry double, currency and percent values as JSON numbers;
+                        # read as Decimal, each keeps exactly the digits Salesforce sent.
+                        parse_float=Decimal,
                     )
                 except SalesforceAuthenticationFailed as exc:
                     error = login_error(exc.code, exc.auth_message, sandbox=sandbox)

@@ -11,7 +11,8 @@ has switches to make it fail the way Salesforce does. Standard library only.
 - :func:`build_demo_org` - the seeded "Acme Corp" of the tests; :func:`build_large_demo_org`
   the bigger one of ``syncbot demo``; :func:`simulate_activity` a burst of everyday changes.
 - :class:`SimulatedOrg` - one org's schema, records (``create``/``update``/``delete``/
-  ``undelete``/``hard_delete``/``purge_recycle_bin``/``generate``), schema changes
+  ``undelete``/``hard_delete``/``purge_recycle_bin``/``generate``, with ``edge_numbers=True``
+  values at the corners of each number field's range), schema changes
   (``add_custom_field``/``remove_field``/``change_field``), users, field-level security,
   formula inputs and API usage.
 - :func:`archive_activities` - Salesforce's archival of year-old Tasks and Events (``query``
@@ -24,7 +25,8 @@ Modules: ``server`` (HTTP, routing), ``soap``/``login_faults`` (login), ``rest``
 ``query_engine`` (SOQL), ``render`` (pages of JSON records and CSV), ``schema``/
 ``catalog`` (describe metadata), ``metadata`` (describe dates), ``org``/``org_schema``/
 ``recycle_bin``/``registry``/``dataset``/``messy`` (data), ``faults``, ``request_log``,
-``sessions``, ``values``, ``ids``, ``clock``, ``wire``.
+``sessions``, ``values``, ``numbers`` (decimals as Salesforce keeps and sends them), ``ids``,
+``clock``, ``wire``.
 """
 
 from .activities import archive_activities

@@ -16,11 +16,11 @@ wording is the simulator's own.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Callable
 
-from .wire import JSON_CONTENT_TYPE, ApiError, Request, Response, RestContext, method_not_allowed, not_found
+from .wire import (JSON_CONTENT_TYPE, ApiError, Request, Response, RestContext, json_dumps, json_loads,
+                   method_not_allowed, not_found)
 
 MAX_SUBREQUESTS = 25
 MAX_QUERY_SUBREQUESTS = 5
@@ -163,7 +163,7 @@ class CompositeResource:
                    if name not in ("content-length", "transfer-encoding")}
         headers.update({str(name).lower(): str(value) for name, value in (sub.get("httpHeaders") or {}).items()})
         request = Request(sub["method"].upper(), f"/services/data/v{version}{path}", query_string, headers,
-                          b"" if body is None else json.dumps(body).encode("utf-8"))
+                          b"" if body is None else json_dumps(body).encode("utf-8"))
         return self._answer(RestContext(request, ctx.org, ctx.user, version), segments)
 
 
@@ -204,7 +204,7 @@ def _decoded(response: Response) -> Any:
     if response.status in (204, 304) or not response.body:
         return None
     text = response.body.decode("utf-8")
-    return json.loads(text) if response.content_type == JSON_CONTENT_TYPE else text
+    return json_loads(text) if response.content_type == JSON_CONTENT_TYPE else text
 
 
 def _passed_headers(response: Response) -> dict[str, str]:
@@ -218,7 +218,7 @@ def _composite_entry(reference_id: str, status: int, body: Any, headers: dict[st
 def _resolve_text(text: str, results: dict[str, Any]) -> str:
     def value(match: re.Match[str]) -> str:
         found = _lookup(match, results)
-        return found if isinstance(found, str) else json.dumps(found)
+        return found if isinstance(found, str) else json_dumps(found)
     return _REFERENCE.sub(value, text)
 
 

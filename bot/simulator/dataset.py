@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from . import activities, catalog, messy
 from .clock import ONE_MILLISECOND, SimClock, utc_millis
+from .numbers import edge_row
 from .org import DEFAULT_API_DAILY_MAX, ORG_CREATED, SimulatedOrg
 
 DEFAULT_USERNAME = "sync@acme.example"
@@ -179,7 +180,7 @@ def seed_demo_data(org: SimulatedOrg, *, seed: int = 0, size: int = DEFAULT_SIZE
 
 
 def generate_records(org: SimulatedOrg, object_name: str, count: int, *, seed: int | None = None,
-                     spread: timedelta | None = None, **fixed: Any) -> list[str]:
+                     spread: timedelta | None = None, edge_numbers: bool = False, **fixed: Any) -> list[str]:
     """Insert ``count`` plausible records of one object and return their ids.
 
     References point at existing records (a Contact gets an existing Account, a
@@ -188,6 +189,8 @@ def generate_records(org: SimulatedOrg, object_name: str, count: int, *, seed: i
     org (the clock's "now" and 1 ms steps after it), or, with ``spread``, laid out
     evenly over the ``spread`` before "now" (oldest first, still distinct). Giving
     ``SystemModstamp=`` (and the other audit fields) in ``fixed`` makes rows share one.
+    ``edge_numbers`` gives the number fields values at the corners of their range
+    (:func:`numbers.edge_row`): the largest, negative, tiny, seventeen digits.
     """
     obj = org.object(object_name)
     rng = random.Random(seed if seed is not None else org.count(obj.name, include_deleted=True))
@@ -199,6 +202,8 @@ def generate_records(org: SimulatedOrg, object_name: str, count: int, *, seed: i
     previous: datetime | None = None
     for i in range(count):
         row = factory(rng, start + i, parents) if factory else _generic_row(obj.name, start + i)
+        if edge_numbers:
+            row.update(edge_row(obj, i))
         if spread is not None:
             moment = utc_millis(now - spread + spread * ((i + 1) / count))
             if previous is not None and moment <= previous:  # more rows than milliseconds

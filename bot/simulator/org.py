@@ -285,11 +285,12 @@ class SimulatedOrg(SchemaEditing):
             return self._bin.entries(obj.name)
 
     def generate(self, object_name: str, count: int, *, seed: int | None = None,
-                 spread: timedelta | None = None, **fixed: Any) -> list[str]:
+                 spread: timedelta | None = None, edge_numbers: bool = False, **fixed: Any) -> list[str]:
         """Insert ``count`` plausible records fast (see :func:`dataset.generate_records`)."""
         from .dataset import generate_records  # dataset builds on this module
 
-        return generate_records(self, object_name, count, seed=seed, spread=spread, **fixed)
+        return generate_records(self, object_name, count, seed=seed, spread=spread, edge_numbers=edge_numbers,
+                                **fixed)
 
     @contextmanager
     def atomic(self) -> Iterator[Callable[[], None]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 
 from .ids import is_valid_id
@@ -221,7 +222,8 @@ def _normaliser(fld: FieldDef) -> Callable[[Any], Any]:
     if fld.type in STRING_TYPES:
         return lambda value: value.casefold()
     if fld.type in NUMBER_TYPES:
-        return float
+        # Stored numbers are int or Decimal, which compare exactly with the literals.
+        return lambda value: Decimal(repr(value)) if type(value) is float else value
     return lambda value: value
 
 

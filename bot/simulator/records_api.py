@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from .metadata import http_date, parse_http_date
+from .numbers import NumberOutOfRange
 from .org import ORG_CREATED, UnknownRecordError
 from .query_engine import bind, execute
 from .recycle_bin import RETENTION as DELETED_RETENTION
@@ -203,6 +204,7 @@ def _writable(ctx: RestContext, obj: ObjectDef, permission: str) -> dict[str, An
         try:
             values[fld.name] = coerce(fld, value)
         except (TypeError, ValueError) as exc:
-            code = "STRING_TOO_LONG" if "too large" in str(exc) else "JSON_PARSER_ERROR"
+            code = ("NUMBER_OUTSIDE_VALID_RANGE" if isinstance(exc, NumberOutOfRange)
+                    else "STRING_TOO_LONG" if "too large" in str(exc) else "JSON_PARSER_ERROR")
             raise ApiError(400, code, str(exc), fields=[fld.name]) from None
     return values

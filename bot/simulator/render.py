@@ -14,7 +14,8 @@ import io
 from typing import Any, Callable, Sequence
 
 from .query_engine import Accessor, BoundQuery, Record
-from .schema import NUMBER_TYPES, STRING_TYPES, FieldDef
+from .numbers import DECIMAL_TYPES, csv_text
+from .schema import STRING_TYPES, FieldDef
 from .values import to_csv, to_json
 
 Column = Callable[[Sequence[Record]], list[Any]]
@@ -51,7 +52,8 @@ def _json_column(fld: FieldDef, read: Accessor, base: str) -> Column:
         return lambda rows: [None if (value := row.get(name)) is None else value.isoformat() for row in rows]
     if kind == "base64":  # REST never inlines blobs: it links to them
         return lambda rows: [None if row.get(name) is None else f"{base}{row['Id']}/{name}" for row in rows]
-    # Text, numbers and checkboxes are stored as their JSON values already.
+    # Text, numbers and checkboxes are stored as their JSON values already (a Decimal is
+    # written as Salesforce writes it by the answer's encoder).
     return lambda rows: [row.get(name) for row in rows]
 
 
@@ -71,8 +73,6 @@ def _csv_column(fld: FieldDef, read: Accessor) -> Column:
         return lambda rows: ["" if (value := row.get(name)) is None else value.isoformat() for row in rows]
     if kind in ("int", "long"):
         return lambda rows: ["" if (value := row.get(name)) is None else str(value) for row in rows]
-    if kind in NUMBER_TYPES:  # stored as float: whole numbers keep their ".0", as to_csv writes them
-        return lambda rows: ["" if (value := row.get(name)) is None
-                             else f"{value:.1f}" if value.is_integer() and abs(value) < 1e15 else repr(value)
-                             for row in rows]
+    if kind in DECIMAL_TYPES:  # stored as Decimal: plain digits, as to_csv writes them
+        return lambda rows: ["" if (value := row.get(name)) is None else csv_text(value) for row in rows]
     return lambda rows: [to_csv(row.get(name)) for row in rows]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Union
 
 from .values import parse_date, parse_datetime
@@ -415,5 +416,6 @@ class _Parser:
         return int(token.text)
 
 
-def _number(text: str) -> int | float:
-    return float(text) if "." in text else int(text)
+def _number(text: str) -> int | Decimal:
+    # Exactly as written: Salesforce compares numbers as decimals, not as doubles.
+    return Decimal(text) if "." in text else int(text)

@@ -1,7 +1,8 @@
 """Field values: what the org stores, and how they go over the wire (JSON and CSV).
 
 The org stores native Python values (aware UTC ``datetime`` to the millisecond,
-``date``, ``bool``, ``int``, ``float``, ``str``, ``bytes`` for base64) and leaves
+``date``, ``bool``, ``int``, ``Decimal`` for double, currency and percent (see
+:mod:`numbers`), ``str``, ``bytes`` for base64) and leaves
 nulls out of the record dict; blank text is null, as in Salesforce. Compound fields
 (address, location) are never stored: they are assembled from their components when read.
 Page-sized output is rendered column by column in :mod:`render`, to the same rules.
@@ -13,9 +14,11 @@ import base64
 import binascii
 import re
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from .clock import utc_millis
+from .numbers import DECIMAL_TYPES, csv_text, stored_decimal
 from .schema import NUMBER_TYPES, STRING_TYPES, FieldDef
 
 _DATETIME_RE = re.compile(
@@ -85,13 +88,11 @@ def coerce(fld: FieldDef, value: Any) -> Any:
             return value
         raise TypeError(f"{fld.name} takes true or false, not {value!r}")
     if kind in ("int", "long"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or value != int(value):
             raise TypeError(f"{fld.name} takes a whole number, not {value!r}")
         return int(value)
-    if kind in NUMBER_TYPES:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{fld.name} takes a number, not {value!r}")
-        return float(value)
+    if kind in DECIMAL_TYPES:
+        return stored_decimal(fld, value)
     if kind == "base64":
         if isinstance(value, (bytes, bytearray)):
             return bytes(value)
@@ -121,8 +122,8 @@ def coercer(fld: FieldDef) -> Callable[[Any], Any]:
                 return value
             return coerce(fld, value)
         return text
-    if kind in NUMBER_TYPES and kind not in ("int", "long"):
-        return lambda value: value if type(value) is float else coerce(fld, value)
+    if kind in DECIMAL_TYPES:
+        return lambda value: stored_decimal(fld, value)
     if kind in ("int", "long"):
         return lambda value: value if type(value) is int else coerce(fld, value)
     if kind == "boolean":
@@ -131,7 +132,8 @@ def coercer(fld: FieldDef) -> Callable[[Any], Any]:
 
 
 def to_json(value: Any) -> Any:
-    """A stored value as it appears in a REST JSON answer."""
+    """A stored value as it appears in a REST JSON answer (a ``Decimal`` stays one: the
+    answer's encoder writes it as Salesforce does, see :func:`wire.json_bytes`)."""
     if isinstance(value, datetime):
         return format_datetime(value)
     if isinstance(value, date):
@@ -151,8 +153,8 @@ def to_csv(value: Any) -> str:
         return format_datetime_csv(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return f"{value:.1f}"
+    if isinstance(value, Decimal):
+        return csv_text(value)
     return str(value)
 
 
@@ -207,10 +209,11 @@ def convert(fld: FieldDef, value: Any) -> Any:
     text = value.strip()
     try:
         if kind in NUMBER_TYPES:
-            number = float(text)
-            return coerce(fld, int(number) if kind in ("int", "long") and number.is_integer() else number)
+            number = Decimal(text)
+            whole = number == number.to_integral_value()
+            return coerce(fld, int(number) if kind in ("int", "long") and whole else number)
         if kind == "boolean":
             return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
         return coerce(fld, text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):  # ArithmeticError: text Decimal cannot read
         return None

@@ -8,14 +8,42 @@ Salesforce REST endpoint shares (``[{"message": ..., "errorCode": ...}]``).
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
+
+from .numbers import json_text
 
 if TYPE_CHECKING:
     from .org import SimulatedOrg, SimulatedUser
 
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
+# The JSON encoder writes no bare number of our making, so a Decimal goes in as a string
+# between two marks, and the marks and the quotes around them come out after. The mark is
+# new in every process: no text a test stores can hold it.
+_MARK = f"\ue000{secrets.token_hex(8)}"
+
+
+def json_dumps(payload: Any) -> str:
+    """``payload`` as Salesforce's REST answers write it: compact, UTF-8 as is, and each
+    ``Decimal`` as the Java double Salesforce sends (:func:`numbers.json_text`)."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_marked_number)
+    if _MARK in text:
+        text = text.replace(f'"{_MARK}', "").replace(f'{_MARK}"', "")
+    return text
+
+
+def json_loads(text: str) -> Any:
+    """JSON as Salesforce reads it: numbers with a point or an exponent as decimals."""
+    return json.loads(text, parse_float=Decimal)
+
+
+def _marked_number(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return f"{_MARK}{json_text(value)}{_MARK}"
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 @dataclass(frozen=True)
@@ -45,7 +73,7 @@ class Request:
     def json_body(self) -> Any:
         """The body decoded as JSON; a 400 ``JSON_PARSER_ERROR`` when it is not JSON."""
         try:
-            return json.loads(self.body.decode("utf-8") or "null")
+            return json_loads(self.body.decode("utf-8") or "null")
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ApiError(400, "JSON_PARSER_ERROR", f"Unexpected character in request body: {exc}") from exc
 
@@ -66,8 +94,7 @@ class Response:
     @classmethod
     def json(cls, payload: Any, status: int = 200) -> Response:
         """A JSON answer (compact: Salesforce only pretty-prints on request, and it is slower)."""
-        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-        return cls(status, text.encode("utf-8"), JSON_CONTENT_TYPE)
+        return cls(status, json_dumps(payload).encode("utf-8"), JSON_CONTENT_TYPE)
 
     @classmethod
     def text(cls, text: str, content_type: str, status: int = 200) -> Response:

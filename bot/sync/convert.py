@@ -7,7 +7,8 @@ puts it in the form the database takes directly: PostgreSQL reads ISO text and
 ``true``/``false`` as they are, SQLite gets the text SQLAlchemy itself writes. Text is
 kept exactly as Salesforce sent it (quotes, newlines, emoji) less its NUL characters,
 which the reader drops on both paths (``bot.salesforce.reading``); Salesforce has no
-empty strings, so an empty CSV cell is NULL for every type.
+empty strings, so an empty CSV cell is NULL for every type. Decimal numbers never pass
+through a float on their way to PostgreSQL (:mod:`bot.sync.numbers`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any, Literal
 
+from bot.sync.numbers import number_converter
 from bot.sync.plan import Column
 
 Source = Literal["json", "csv"]
@@ -138,7 +141,7 @@ def converter(sf_type: str, *, source: Source, dialect: Dialect) -> Converter:
     if sf_type in ("int", "long"):
         return int if csv else _whole_number
     if sf_type in ("double", "currency", "percent"):
-        return float if csv else _number
+        return number_converter(csv=csv, sqlite=sqlite)
     if sf_type == "datetime":
         return _datetime_sqlite if sqlite else _datetime_iso
     if sf_type == "date":
@@ -160,16 +163,13 @@ def _reason(sf_type: str, value: Any, exc: BaseException) -> str:
 
 
 def _whole_number(value: Any) -> int:
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        raise ValueError(f"not a whole number: {value!r}")
-    return int(value)
-
-
-def _number(value: Any) -> float:
-    # JSON numbers are already numbers; a boolean or a string is not one.
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"not a number: {value!r}")
-    return float(value)
+    if type(value) is int:
+        return value  # type: ignore[no-any-return]
+    # The gateway reads JSON numbers with a point as Decimal: 5.0 is whole; 5.5, a boolean, text are not.
+    finite = value.is_finite() if isinstance(value, Decimal) else type(value) is float and value - value == 0
+    if finite and value == int(value):
+        return int(value)
+    raise ValueError(f"not a whole number: {value!r}")
 
 
 def parse_stamp(text: str) -> datetime:

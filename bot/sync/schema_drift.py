@@ -8,9 +8,10 @@ costs one empty 304. Against the catalog:
   and a catalog row, and is listed for a back-fill of every existing row;
 - a field gone from the describe (deleted, or hidden by field-level security) stops
   being read; its column keeps its last values; it comes back if the field does;
-- a changed type or length is reported in ``/sync errors``: a longer text widens the
-  column, a type whose values would not fit the column stops being read, so that no
-  value is ever truncated or coerced.
+- a changed type or length is reported in ``/sync errors``: a longer text or a wider
+  number (int to long to decimal) widens the column, a new precision or scale needs
+  nothing (decimal columns are unconstrained), a type whose values would not fit the
+  column stops being read, so that no value is ever truncated or coerced.
 
 Fields an admin hid before ``sync-fields`` stay hidden whatever the describe says.
 """
@@ -111,10 +112,11 @@ def apply(session: Session, team_id: str, run_id: int, obj: SyncedObject, info: 
             continue
         if not row.synced or _same_shape(row, now_seen):
             continue
+        old = _shape(row.sf_type, row.length, row.precision, row.scale)  # before _change updates the row
         message = _change(session, obj.table_name, row, now_seen)
         changes.changed.append(name)
-        report(name, message.format(field=where, old=_shape(row.sf_type, row.length),
-                                    new=_shape(now_seen.type, now_seen.length), column=row.column_name))
+        report(name, message.format(field=where, old=old, column=row.column_name,
+                                    new=_shape(now_seen.type, now_seen.length, now_seen.precision, now_seen.scale)))
     runs.add_errors(session, errors)
     session.flush()
     return changes
@@ -127,11 +129,14 @@ def _change(session: Session, table: str, row: ObjectField, item: FieldInfo) -> 
     dialect = session.get_bind().dialect
     old_text, new_text = row.sf_type in mirror.TEXT_TYPES, item.type in mirror.TEXT_TYPES
     if old.compile(dialect=dialect) == new.compile(dialect=dialect) or (
-            old_text and new_text and (item.length or 0) <= (row.length or 0)):
-        # The column holds the new values as they are (a shorter text fits the longer column).
+            old_text and new_text and (item.length or 0) <= (row.length or 0)) or \
+            mirror.number_column_holds(row.sf_type, item.type):
+        # The column holds the new values as they are (a shorter text fits the longer column,
+        # whole numbers fit a decimal one).
         message = MSG.drift_field_changed
-    elif old_text and new_text:
+    elif (old_text and new_text) or mirror.number_column_holds(item.type, row.sf_type):
         row.sf_type, row.length = item.type, item.length
+        row.precision, row.scale = item.precision, item.scale
         mirror.widen_column(session, table, row)
         return MSG.drift_field_widened
     else:
@@ -149,8 +154,10 @@ def _same_shape(row: ObjectField, item: FieldInfo) -> bool:
         item.type, item.length or None, item.precision or None, item.scale or None)
 
 
-def _shape(sf_type: str, length: int | None) -> str:
-    return f"{sf_type}({length})" if length and sf_type in mirror.TEXT_TYPES else sf_type
+def _shape(sf_type: str, length: int | None, precision: int | None, scale: int | None) -> str:
+    if length and sf_type in mirror.TEXT_TYPES:
+        return f"{sf_type}({length})"
+    return f"{sf_type}({precision}, {scale or 0})" if precision and sf_type in mirror.DECIMAL_TYPES else sf_type
 
 
 def _catalog_row(team_id: str, object_name: str, item: FieldInfo, position: int, column: str) -> ObjectField:

@@ -6,6 +6,7 @@ import csv
 import io
 import time
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 from simple_salesforce import Salesforce
 
@@ -30,7 +31,8 @@ def test_renderers_match_the_value_rules(clock: SimClock) -> None:
     org.generate("Contact", 400, seed=9)
     org.create("Contact", LastName="Edge", Born__c=datetime(1999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc),
                Visits__c=0, Start__c="08:30:00.000Z", Birthdate=date(2000, 2, 29), Photo__c=b"\x00\xff",
-               MailingLatitude=1e20, MailingLongitude=-0.0, Description="")
+               MailingLatitude=Decimal("999.999999999999999"), MailingLongitude=-0.0, Description="")
+    org.generate("Contact", 20, edge_numbers=True)
     for name in ("Contact", "Account"):
         query = bind(org, _all_fields(org, name, bulk=False), lambda _: frozenset())
         rows = execute(org, query, include_deleted=True)
@@ -48,8 +50,9 @@ def test_renderers_match_the_value_rules(clock: SimClock) -> None:
         parsed = list(csv.reader(io.StringIO(page, newline="")))
         assert parsed[0] == [fld.name for fld in bulk.fields]
         assert parsed[1:] == [[to_csv(read(row)) for read in bulk.accessors] for row in rows]
-    contact = org.records("Contact")[-1]
-    assert compound_value(org.object("Contact").field("MailingAddress"), contact)["latitude"] == 1e20  # type: ignore[arg-type,index]
+    contact = next(record for record in org.records("Contact") if record["LastName"] == "Edge")
+    address = compound_value(org.object("Contact").field("MailingAddress"), contact)
+    assert address is not None and address["latitude"] == Decimal("999.999999999999999")
 
 
 def test_empty_pages(clock: SimClock) -> None:

@@ -4,12 +4,12 @@ compare a mirror table with the simulated org field by field."""
 from __future__ import annotations
 
 import dataclasses
-import math
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, Numeric, select, type_coerce
+from sqlalchemy.types import NullType
 
 from bot.runtime import Services
 from bot.salesforce.gateway import SalesforceGateway
@@ -50,11 +50,15 @@ def cycle(bot: RunningBot, services: Services | None = None) -> CycleOutcome:
 
 
 def local_rows(bot: RunningBot, object_name: str) -> dict[str, dict[str, Any]]:
-    """The mirror table's rows by id, values typed as SQLAlchemy reads them."""
+    """The mirror table's rows by id, values typed as SQLAlchemy reads them, but decimal
+    numbers as the driver gives them (int or float from SQLite, Decimal from PostgreSQL):
+    SQLAlchemy would make a Decimal of ten places from SQLite's value."""
     with bot.services.db.session(write=False) as session:
         fields = catalog.fields(session, TEAM, object_name)
         table = build_table(MetaData(), object_name, fields)
-        rows = session.execute(select(table)).mappings().all()
+        columns = [type_coerce(column, NullType()).label(column.name) if isinstance(column.type, Numeric) else column
+                   for column in table.c]
+        rows = session.execute(select(*columns)).mappings().all()
     return {row["id"]: dict(row) for row in rows}
 
 
@@ -95,13 +99,22 @@ def latest_run(bot: RunningBot) -> tuple[SyncRun, dict[str, SyncRunObject]]:
     return run, {item.object_name: item for item in items}
 
 
+def same_number(expected: int | float | Decimal, actual: int | float | Decimal) -> bool:
+    """Whether a stored number is exactly one of the forms the org's value takes on its way:
+    the decimal Salesforce keeps (Bulk text, on PostgreSQL and, whole, on SQLite), or the
+    double REST sends (its shortest text on PostgreSQL, the double itself on SQLite)."""
+    kept = Decimal(repr(expected)) if isinstance(expected, float) else Decimal(expected)
+    double = float(kept)
+    return Decimal(actual) in (kept, Decimal(repr(double)), Decimal(double))
+
+
 def _same(expected: Any, actual: Any) -> bool:
     if expected is None or actual is None:
         return expected is None and actual is None
     if isinstance(expected, bool) or isinstance(actual, bool):
         return bool(expected) == bool(actual)
-    if isinstance(expected, (int, float)) and isinstance(actual, (int, float, Decimal)):
-        return math.isclose(float(expected), float(actual), rel_tol=1e-12, abs_tol=1e-9)
+    if isinstance(expected, (int, float, Decimal)) and isinstance(actual, (int, float, Decimal)):
+        return same_number(expected, actual)
     if isinstance(expected, datetime) and isinstance(actual, datetime):
         return expected == actual
     if isinstance(expected, date) and isinstance(actual, date):
