@@ -31,8 +31,9 @@ def _config() -> Config:
     return config
 
 
-def upgrade(db: Database) -> str | None:
-    """Bring the schema to the newest revision; safe to run again and from several replicas.
+def upgrade(db: Database, revision: str = "head") -> str | None:
+    """Bring the schema to the newest revision (or ``revision``, for tests of a migration);
+    safe to run again and from several replicas.
 
     Returns the revision the database is at afterwards.
     """
@@ -42,7 +43,7 @@ def upgrade(db: Database) -> str | None:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
     except OperationalError as exc:
         where = db.engine.url.render_as_string(hide_password=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__

@@ -342,7 +342,8 @@ def default_schema() -> Schema:
         _picklist("EventSubtype", ("Event",), updateable=False), *_activity_end(),
     ])
     organization = _object("Organization", "00D", [
-        _id("Organization ID"), _string("Name", 80, nillable=False, name_field=True), _string("Division", 80), *_address(""),
+        _id("Organization ID"), _string("Name", 80, nillable=False, name_field=True), _string("Division", 80),
+        *_address(""),
         FieldDef("Phone", "phone", length=40), _string("PrimaryContact", 80),
         _picklist("OrganizationType", ("Developer Edition", "Enterprise Edition", "Unlimited Edition",
                                        "Professional Edition"), createable=False, updateable=False,
