@@ -2,10 +2,13 @@
 
 Rows arrive converted (``bot.sync.convert``) in the writer's column order, which starts
 with ``id``, ``isdeleted``, ``systemmodstamp``. The writer first reads the stored stamp
-of each row: rows whose stamp is unchanged (re-read through the lookback overlap) are
-counted and not rewritten. The rest go in at once: SQLite by ``executemany`` of an
-``INSERT … ON CONFLICT``, PostgreSQL by ``COPY`` into a temporary table and one
-``INSERT … SELECT … ON CONFLICT``. When the database refuses the batch, each row is
+of each row: rows whose stamp is unchanged (re-read through the lookback overlap) or
+older than the stored one are counted as unchanged and not written. The rest go in at
+once: SQLite by ``executemany`` of an ``INSERT … ON CONFLICT``, PostgreSQL by ``COPY``
+into a temporary table and one ``INSERT … SELECT … ON CONFLICT``. The upsert itself
+never replaces a row with an older ``systemmodstamp`` either (a batch read earlier and
+committed later by a replica that lost its lock): the stamp check is in the statement.
+When the database refuses the batch, each row is
 tried on its own in a savepoint, so that one bad record is reported and the others
 are written. The caller owns the transaction, so the cursor moves in the same one.
 """
@@ -43,7 +46,8 @@ class RowFailure:
 @dataclass
 class WriteResult:
     """What one batch did to the table: each written row is new, updated or deleted (a row
-    that arrives already deleted, or becomes so, counts as deleted only)."""
+    that arrives already deleted, or becomes so, counts as deleted only); a row whose
+    stored version is as new or newer is unchanged."""
 
     inserted: int = 0
     updated: int = 0
@@ -67,7 +71,13 @@ class MirrorWriter:
         self._table = quote(table)
         self._names = ", ".join(quote(name) for name in self.columns)
         updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in self.columns[1:])
-        self._on_conflict = f"ON CONFLICT (id) DO UPDATE SET {updates}"
+        # Never an older version over a newer one, decided in the statement itself, so that
+        # a row committed by someone else since the stored stamps were read is respected too.
+        # Equal stamps rewrite: a row the reconciliation marked deleted comes back as it was.
+        stored, arriving = f"{self._table}.systemmodstamp", "excluded.systemmodstamp"
+        if dialect == "sqlite":
+            stored, arriving = stamp_key_sql(dialect, stored), stamp_key_sql(dialect, arriving)
+        self._on_conflict = f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE {stored} <= {arriving}"
         # Empty text becomes NULL in SQL, so the converter never touches text values.
         marks = ", ".join("NULLIF(?, '')" if name in nullable else "?" for name in self.columns)
         self._sqlite_insert = f"INSERT INTO {self._table} ({self._names}) VALUES ({marks}) {self._on_conflict}"
@@ -89,8 +99,7 @@ class MirrorWriter:
         connection = session.connection()
         stored = {} if all_new else self._stored(connection, [row[0] for row in rows])
         if stored:
-            pending = [(index, row) for index, row in enumerate(rows)
-                       if (before := stored.get(row[0])) is None or before[0] != stamp_key(row[2])]
+            pending = [(index, row) for index, row in enumerate(rows) if _to_write(row, stored.get(row[0]))]
             result.unchanged = len(rows) - len(pending)
         else:
             pending = list(enumerate(rows))  # none of them is in the table yet (an initial load)
@@ -99,17 +108,19 @@ class MirrorWriter:
         try:
             # Savepoints on the connection itself: emitted at once, around the raw COPY too.
             with connection.begin_nested():
-                self._upsert(connection, [row for _, row in pending])
-            written = pending
+                landed = self._upsert(connection, [row for _, row in pending])
+            written = pending if landed == len(pending) else self._landed(connection, pending)
         except (DBAPIError, psycopg.Error, sqlite3.Error):
             written = []
             for index, row in pending:
                 try:
                     with connection.begin_nested():
-                        self._upsert(connection, [row])
-                    written.append((index, row))
+                        if self._upsert(connection, [row]):
+                            written.append((index, row))
                 except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
                     result.failures.append(_failure(index, exc))
+        # Rows the statement's stamp check left alone: someone wrote a newer version meanwhile.
+        result.unchanged += len(pending) - len(written) - len(result.failures)
         if not stored:
             result.deleted = sum(1 for _, row in written if row[1])
             result.inserted = len(written) - result.deleted
@@ -138,10 +149,17 @@ class MirrorWriter:
                 found[record_id] = (key, bool(deleted))
         return found
 
-    def _upsert(self, connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    def _landed(self, connection: Connection, pending: list[tuple[int, tuple[Any, ...]]]) -> list[
+            tuple[int, tuple[Any, ...]]]:
+        """The rows of ``pending`` the upsert wrote: the others met a newer stored version."""
+        now = self._stored(connection, [row[0] for _, row in pending])
+        return [(index, row) for index, row in pending
+                if (after := now.get(row[0])) is not None and after[0] == stamp_key(row[2])]
+
+    def _upsert(self, connection: Connection, rows: list[tuple[Any, ...]]) -> int:
+        """Insert or update ``rows``; returns how many were written (the rest were older)."""
         if self.dialect == "sqlite":
-            connection.exec_driver_sql(self._sqlite_insert, rows)
-            return
+            return int(connection.exec_driver_sql(self._sqlite_insert, rows).rowcount)
         raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
         with raw.cursor() as cursor:
             # ON COMMIT DROP: the stage lives for this transaction only, so it always
@@ -154,13 +172,26 @@ class MirrorWriter:
                     copy.write_row(row)
             cursor.execute(f"INSERT INTO {self._table} ({self._names}) SELECT {self._staged} "
                            f"FROM {self._stage} {self._on_conflict}")
+            return cursor.rowcount
 
 
-def stamp_key_sql(dialect: str) -> str:
-    """SQL giving a row's ``systemmodstamp`` in the form of :func:`stamp_key`."""
+def _to_write(row: tuple[Any, ...], before: tuple[str, bool] | None) -> bool:
+    """Whether ``row`` is newer than what is stored (or brings a deleted row back as it was)."""
+    if before is None:
+        return True
+    key = stamp_key(row[2])
+    return key > before[0] or (key == before[0] and bool(row[1]) != before[1])
+
+
+def stamp_key_sql(dialect: str, column: str = "systemmodstamp") -> str:
+    """SQL giving ``column`` (a row's ``systemmodstamp``) in the form of :func:`stamp_key`.
+
+    SQLite keeps stamps as text (``YYYY-MM-DD HH:MM:SS.ffffff``, SQLAlchemy's form);
+    cut to milliseconds, as Salesforce stamps them, its keys order like the instants.
+    """
     if dialect == "sqlite":
-        return "substr(replace(systemmodstamp, 'T', ' '), 1, 23)"
-    return "to_char(systemmodstamp AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"
+        return f"substr(replace({column}, 'T', ' '), 1, 23)"
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"
 
 
 def stamp_key(value: Any) -> str:
