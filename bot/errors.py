@@ -20,6 +20,21 @@ class StorageError(SyncbotError):
     """The database refused or could not be reached."""
 
 
+class DatabaseFailed(StorageError):
+    """The database failed a sync write for a reason of its own, not of any record (a lock
+    held past ``lock_timeout``, a lost connection, a full disk, a missing privilege): the
+    batch is not kept and the cursor stays, so the next cycle reads the same rows again.
+
+    ``table`` is set when only that table is concerned (its object fails, the others go
+    on); ``locked`` when another session's locks or changes were in the way.
+    """
+
+    def __init__(self, message: str, *, table: str | None = None, locked: bool = False) -> None:
+        super().__init__(message)
+        self.table = table
+        self.locked = locked
+
+
 class SecretKeyMissing(SyncbotError):
     """Credentials cannot be stored or read without ``SYNCBOT_SECRET_KEY``."""
 

@@ -7,18 +7,161 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
+import psycopg
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
+from bot.alerts.sender import send_pending
+from bot.simulator import SalesforceSimulator
 from bot.slack_standin import SlackWebApiStandIn
 from bot.sync.convert import RowConverter, is_text
 from bot.sync.plan import Column
 from storage import drift
 from storage.mirror_writer import MirrorWriter, WriteResult
-from tests.support.harness import RunningBot, running_bot, settings_env
+from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
 from tests.support.mirror_rows import PEOPLE_FIELDS, build_people_tables
-from tests.support.sync import local_rows
+from tests.support.sync import cycle, differences, latest_run, local_rows, start_sync
+
+ALERTS = "C0DBALERTS"
+
+
+@pytest.fixture
+def db_bot(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str,
+           secret_key: str) -> Iterator[RunningBot]:
+    """A running bot whose alerts go to #sync-alerts."""
+    slack.add_channel(ALERTS, name="sync-alerts")
+    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,
+                       secret_key=secret_key, extra={"SYNCBOT_ALERT_CHANNEL": ALERTS})
+    with running_bot(env, slack=slack, salesforce=salesforce) as running:
+        yield running
+
+
+def _alerts(bot: RunningBot) -> list[str]:
+    send_pending(bot.services)
+    return [message.get("text", "") for message in bot.slack.messages(ALERTS)]
+
+
+def _conninfo(bot: RunningBot) -> str:
+    return make_url(bot.services.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _set_for_the_database(bot: RunningBot, setting: str, value: str) -> None:
+    # As a managed database is configured: for every new session of the database.
+    name = make_url(bot.services.db.url).database
+    with psycopg.connect(_conninfo(bot), autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE \"{name}\" SET {setting} = '{value}'")
+    bot.services.db.dispose()  # the pool's sessions were opened before; new ones take it
+
+
+@contextmanager
+def _another_session_holding(bot: RunningBot, statement: str) -> Iterator[None]:
+    """An analyst's session that ran ``statement`` and keeps its transaction open."""
+    analyst = psycopg.connect(_conninfo(bot))
+    try:
+        analyst.execute("SET lock_timeout = 0")
+        analyst.execute(statement)
+        yield
+    finally:
+        analyst.rollback()
+        analyst.close()
+
+
+def _changes_spread_past_the_lookback(salesforce: SalesforceSimulator) -> tuple[str, str, str]:
+    """Two updated Leads and a new one, the first older than the lookback before the last:
+    a cursor moved past them all never reads the first one again."""
+    org = salesforce.org
+    first, second = org.ids("Lead")[:2]
+    salesforce.clock.advance(timedelta(minutes=10))
+    org.update("Lead", first, Title="Changed first")
+    new_lead = org.create("Lead", LastName="Lockwood", Company="Held Inc")
+    salesforce.clock.advance(timedelta(minutes=10))
+    org.update("Lead", second, Title="Changed second")
+    return first, second, new_lead
+
+
+# An analyst's CREATE INDEX takes a SHARE lock: reads go on, writes wait. ALTER TABLE
+# takes ACCESS EXCLUSIVE: reads wait too.
+_INDEX, _ALTER = "CREATE INDEX analyst_title ON sf_lead (title)", "LOCK TABLE sf_lead IN ACCESS EXCLUSIVE MODE"
+_LOCKED_WORDS = "The table sf_lead was locked by another session for more than 1 s (the database's `lock_timeout`)."
+_TIMEOUT_WORDS = ("Writing the table sf_lead took longer than the database's `statement_timeout` (1 s); "
+                  "another session may have held a lock on it.")
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.parametrize(("held", "setting", "words"), [
+    (_INDEX, "lock_timeout", _LOCKED_WORDS),
+    (_ALTER, "lock_timeout", _LOCKED_WORDS),
+    (_INDEX, "statement_timeout", _TIMEOUT_WORDS),
+])
+def test_a_table_locked_past_lock_timeout_loses_nothing(db_bot: RunningBot, salesforce: SalesforceSimulator,
+                                                        held: str, setting: str, words: str) -> None:
+    org = salesforce.org
+    start_sync(db_bot)
+    assert cycle(db_bot).status == "succeeded"
+    _set_for_the_database(db_bot, setting, "1s")
+    _changes_spread_past_the_lookback(salesforce)
+    with _another_session_holding(db_bot, held):
+        outcome = cycle(db_bot)
+    assert outcome.status == "failed"
+    assert outcome.error == f"{words} Nothing was lost: the cursor stayed, and the next cycle reads the same " \
+                            "changes again."
+    run, items = latest_run(db_bot)
+    assert run.failure_kind == "locked" and run.record_errors == 0
+    assert items["Lead"].status == "failed" and items["Contact"].status == "done"
+    errors = db_bot.reply("errors", user_id=MEMBER)
+    assert "*Record*" not in errors and words in errors
+    assert words in db_bot.ask("status", user_id=MEMBER)
+    failing = [post for post in _alerts(db_bot) if "The Salesforce sync is failing" in post]
+    assert len(failing) == 1 and words in failing[0], failing
+    # The lock is gone: the next cycle reads the same changes again, and every one arrives.
+    assert cycle(db_bot).status == "succeeded"
+    assert differences(db_bot, org, "Lead") == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_full_database_fails_the_cycle_and_loses_nothing(db_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
+    org = salesforce.org
+    start_sync(db_bot)
+    assert cycle(db_bot).status == "succeeded"
+    org.generate("Lead", 400)
+    _changes_spread_past_the_lookback(salesforce)
+    with _database_full(db_bot):
+        outcome = cycle(db_bot)
+    assert outcome.status == "failed"
+    assert outcome.error == ("The database's disk is full (database or disk is full). Nothing was lost: the cursor "
+                             "stayed, and the next cycle reads the same changes again.")
+    run, items = latest_run(db_bot)
+    assert run.failure_kind == "storage" and run.record_errors == 0
+    assert items["Lead"].status == "failed"
+    # Room again: every change arrives, the 400 Leads older than the lookback too.
+    assert cycle(db_bot).status == "succeeded"
+    assert differences(db_bot, org, "Lead") == []
+
+
+@contextmanager
+def _database_full(bot: RunningBot) -> Iterator[None]:
+    """A SQLite database with room for two more pages only, as on a full disk: enough for
+    the run's own records, not for 400 new Leads."""
+    engine = bot.services.db.engine
+
+    def full(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+        cursor.execute(f"PRAGMA max_page_count = {pages + 2}")
+        cursor.close()
+
+    event.listen(engine, "connect", full)
+    engine.dispose()
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", full)
+        engine.dispose()
 
 
 LEAD = "00Q000000000001AAA"
