@@ -107,3 +107,9 @@ class BulkJobFailed(SalesforceError):
 
 class Interrupted(SyncbotError):
     """The process is stopping: the cycle ends after the batch it was writing."""
+
+
+class LockLost(Interrupted):
+    """The connection holding the cycle's locks died (a failover, ``idle_session_timeout``,
+    a proxy): another replica may run the workspace now, so this cycle stops before it
+    commits anything more."""

@@ -247,6 +247,11 @@ class _Messages:
     db_refused: Final = "The database refused writing the table {table} ({reason})."
     db_refused_all: Final = "The database refused the write ({reason})."
     db_nothing_lost: Final = "Nothing was lost: the cursor stayed, and the next cycle reads the same changes again."
+    sync_lock_lost: Final = (
+        "This process lost its hold on the workspace (the database connection that held its lock closed: "
+        "a failover, `idle_session_timeout` or a proxy), so it stopped before writing more. "
+        "The next cycle, here or in another process, goes on from what was written."
+    )
 
     # --- authorisation and parsing ---------------------------------------------------
     not_admin: Final = (

@@ -6,6 +6,8 @@ to an older version."""
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -18,14 +20,17 @@ from sqlalchemy.engine import make_url
 
 from bot.alerts.sender import send_pending
 from bot.simulator import SalesforceSimulator
+from bot.simulator.server import Request
 from bot.slack_standin import SlackWebApiStandIn
 from bot.sync.convert import RowConverter, is_text
+from bot.sync.cycle import CycleOutcome, run_cycle
 from bot.sync.plan import Column
 from storage import drift
+from storage.db import Database
 from storage.mirror_writer import MirrorWriter, WriteResult
 from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
 from tests.support.mirror_rows import PEOPLE_FIELDS, build_people_tables
-from tests.support.sync import cycle, differences, latest_run, local_rows, start_sync
+from tests.support.sync import TEAM, cycle, differences, latest_run, local_rows, start_sync
 
 ALERTS = "C0DBALERTS"
 
@@ -162,6 +167,67 @@ def _database_full(bot: RunningBot) -> Iterator[None]:
     finally:
         event.remove(engine, "connect", full)
         engine.dispose()
+
+
+# ----- two replicas: a lost lock connection, and rows that must never go back in time -----
+
+
+def _advisory_lock_holders(bot: RunningBot) -> list[int]:
+    with psycopg.connect(_conninfo(bot), autocommit=True) as admin:
+        return [pid for (pid,) in admin.execute(
+            "SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")]
+
+
+def _terminate(bot: RunningBot, pids: list[int]) -> None:
+    """End the sessions ``pids`` as a failover or ``idle_session_timeout`` would, and wait
+    until their locks are released."""
+    with psycopg.connect(_conninfo(bot), autocommit=True) as admin:
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    deadline = time.monotonic() + 10
+    while set(_advisory_lock_holders(bot)) & set(pids):
+        assert time.monotonic() < deadline, "the terminated sessions kept their locks"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_cycle_that_lost_its_lock_connection_stops_and_the_replica_keeps_the_newer_rows(
+    sf_bot: RunningBot, salesforce: SalesforceSimulator
+) -> None:
+    org = salesforce.org
+    org.generate("Lead", 2_500)  # two REST pages of 2,000
+    start_sync(sf_bot)
+    by_stamp = sorted(org.snapshot("Lead"), key=lambda record: (record["SystemModstamp"], record["Id"]))
+    changed = by_stamp[2_100]["Id"]  # on the second page
+    replica = dataclasses.replace(sf_bot.services, db=Database(sf_bot.services.db.url))
+    taken_over: list[CycleOutcome | None] = []
+    started = threading.Event()
+
+    def take_over_before_the_second_page(request: Request) -> None:
+        # The first page is written; the second is asked for. Now the lock connection dies,
+        # the record changes, and another replica takes the workspace and syncs it all.
+        if started.is_set() or not ("/query/" in request.path and request.path.endswith("-2000")):
+            return
+        started.set()  # once: the replica's own second page passes
+        _terminate(sf_bot, _advisory_lock_holders(sf_bot))
+        org.update("Lead", changed, Title="Written by the replica that took over")
+        taken_over.append(run_cycle(replica, TEAM, force=True))
+
+    hook = salesforce.add_request_hook(take_over_before_the_second_page)
+    try:
+        first = cycle(sf_bot)
+    finally:
+        salesforce.remove_request_hook(hook)
+        replica.db.dispose()
+    assert taken_over and taken_over[0] is not None and taken_over[0].status == "succeeded"
+    # The first cycle stopped before committing its older copy of the second page.
+    assert first.status == "interrupted", first
+    assert first.error is not None and "lost its hold on the workspace" in first.error
+    assert local_rows(sf_bot, "Lead")[changed]["title"] == "Written by the replica that took over"
+    assert differences(sf_bot, org, "Lead") == []
+    assert cycle(sf_bot).status == "succeeded"
+    assert differences(sf_bot, org, "Lead") == []
 
 
 LEAD = "00Q000000000001AAA"

@@ -11,7 +11,8 @@
    ``lock_timeout``) fails its object alone; a database that fails as a whole (a lost
    connection, a full disk) ends the cycle. Either way no cursor moved past a row.
 6. Close the run: succeeded, failed (with the kind and the words for a person), or
-   interrupted when the process is stopping.
+   interrupted when the process is stopping or lost its lock connection (another
+   replica may run the workspace now).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.alerts import rules as alert_rules
-from bot.errors import (DatabaseFailed, FieldRefused, Interrupted, LoginFailed, QuotaReached,
+from bot.errors import (DatabaseFailed, FieldRefused, Interrupted, LockLost, LoginFailed, QuotaReached,
                         RequestLimitReached, SalesforceError, SalesforceUnavailable, StorageError, SyncbotError)
 from bot.messages import MSG
 from bot.runtime import Services
@@ -99,8 +100,10 @@ class _Cycle:
                 status = "failed"
                 error = MSG.sync_objects_failed.format(objects=", ".join(self.failed_objects))
                 kind = FailureKind.REFUSED
-        except Interrupted:
-            status, error = "interrupted", MSG.sync_interrupted
+        except Interrupted as exc:
+            status, error = "interrupted", str(exc)
+            if isinstance(exc, LockLost):
+                log.warning("sync cycle %d of team %s lost its lock connection; stopped", self.run_id, self.team_id)
         except SyncbotError as exc:
             status, error, kind = "failed", str(exc), kind_of(exc)
             log.warning("sync cycle %d of team %s failed: %s", self.run_id, self.team_id, kind)
@@ -125,7 +128,8 @@ class _Cycle:
         self.usage = connection.usage
         reader = RecordReader(connection)
         ctx = ObjectContext(services=self.services, team_id=self.team_id, run_id=self.run_id, reader=reader,
-                            usage=connection.usage, stop=self.stop, quota_percent=self.services.settings.api_quota)
+                            usage=connection.usage, stop=self.stop, quota_percent=self.services.settings.api_quota,
+                            locks=self.locks)
         with self.services.db.session(write=False) as session:
             synced = catalog.synced_objects(session, self.team_id, self.services.settings.objects)
             known = cursors.all_of(session, self.team_id)
