@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from bot.alerts.sender import send_pending
 from bot.simulator import SalesforceSimulator
 from bot.simulator.server import Request
 from bot.slack_standin import SlackWebApiStandIn
@@ -31,24 +30,7 @@ from storage.mirror_writer import MirrorWriter, WriteResult
 from tests.support.harness import MEMBER, RunningBot, running_bot, settings_env
 from tests.support.mirror_rows import PEOPLE_FIELDS, build_people_tables
 from tests.support.sync import TEAM, cycle, differences, latest_run, local_rows, start_sync
-
-ALERTS = "C0DBALERTS"
-
-
-@pytest.fixture
-def db_bot(slack: SlackWebApiStandIn, salesforce: SalesforceSimulator, database_url: str,
-           secret_key: str) -> Iterator[RunningBot]:
-    """A running bot whose alerts go to #sync-alerts."""
-    slack.add_channel(ALERTS, name="sync-alerts")
-    env = settings_env(slack=slack, database_url=database_url, salesforce_url=salesforce.url,
-                       secret_key=secret_key, extra={"SYNCBOT_ALERT_CHANNEL": ALERTS})
-    with running_bot(env, slack=slack, salesforce=salesforce) as running:
-        yield running
-
-
-def _alerts(bot: RunningBot) -> list[str]:
-    send_pending(bot.services)
-    return [message.get("text", "") for message in bot.slack.messages(ALERTS)]
+from tests.test_sync_alerts import _channel, alert_bot  # noqa: F401 (a fixture)
 
 
 def _conninfo(bot: RunningBot) -> str:
@@ -103,49 +85,50 @@ _TIMEOUT_WORDS = ("Writing the table sf_lead took longer than the database's `st
     (_ALTER, "lock_timeout", _LOCKED_WORDS),
     (_INDEX, "statement_timeout", _TIMEOUT_WORDS),
 ])
-def test_a_table_locked_past_lock_timeout_loses_nothing(db_bot: RunningBot, salesforce: SalesforceSimulator,
+def test_a_table_locked_past_lock_timeout_loses_nothing(alert_bot: RunningBot, salesforce: SalesforceSimulator,
                                                         held: str, setting: str, words: str) -> None:
     org = salesforce.org
-    start_sync(db_bot)
-    assert cycle(db_bot).status == "succeeded"
-    _set_for_the_database(db_bot, setting, "1s")
+    start_sync(alert_bot)
+    assert cycle(alert_bot).status == "succeeded"
+    _set_for_the_database(alert_bot, setting, "1s")
     _changes_spread_past_the_lookback(salesforce)
-    with _another_session_holding(db_bot, held):
-        outcome = cycle(db_bot)
+    with _another_session_holding(alert_bot, held):
+        outcome = cycle(alert_bot)
     assert outcome.status == "failed"
     assert outcome.error == f"{words} Nothing was lost: the cursor stayed, and the next cycle reads the same " \
                             "changes again."
-    run, items = latest_run(db_bot)
+    run, items = latest_run(alert_bot)
     assert run.failure_kind == "locked" and run.record_errors == 0
     assert items["Lead"].status == "failed" and items["Contact"].status == "done"
-    errors = db_bot.reply("errors", user_id=MEMBER)
+    errors = alert_bot.reply("errors", user_id=MEMBER)
     assert "*Record*" not in errors and words in errors
-    assert words in db_bot.ask("status", user_id=MEMBER)
-    failing = [post for post in _alerts(db_bot) if "The Salesforce sync is failing" in post]
+    assert words in alert_bot.ask("status", user_id=MEMBER)
+    failing = [post for post in _channel(alert_bot) if "The Salesforce sync is failing" in post]
     assert len(failing) == 1 and words in failing[0], failing
     # The lock is gone: the next cycle reads the same changes again, and every one arrives.
-    assert cycle(db_bot).status == "succeeded"
-    assert differences(db_bot, org, "Lead") == []
+    assert cycle(alert_bot).status == "succeeded"
+    assert differences(alert_bot, org, "Lead") == []
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_a_full_database_fails_the_cycle_and_loses_nothing(db_bot: RunningBot, salesforce: SalesforceSimulator) -> None:
+def test_a_full_database_fails_the_cycle_and_loses_nothing(sf_bot: RunningBot,
+                                                           salesforce: SalesforceSimulator) -> None:
     org = salesforce.org
-    start_sync(db_bot)
-    assert cycle(db_bot).status == "succeeded"
+    start_sync(sf_bot)
+    assert cycle(sf_bot).status == "succeeded"
     org.generate("Lead", 400)
     _changes_spread_past_the_lookback(salesforce)
-    with _database_full(db_bot):
-        outcome = cycle(db_bot)
+    with _database_full(sf_bot):
+        outcome = cycle(sf_bot)
     assert outcome.status == "failed"
     assert outcome.error == ("The database's disk is full (database or disk is full). Nothing was lost: the cursor "
                              "stayed, and the next cycle reads the same changes again.")
-    run, items = latest_run(db_bot)
+    run, items = latest_run(sf_bot)
     assert run.failure_kind == "storage" and run.record_errors == 0
     assert items["Lead"].status == "failed"
     # Room again: every change arrives, the 400 Leads older than the lookback too.
-    assert cycle(db_bot).status == "succeeded"
-    assert differences(db_bot, org, "Lead") == []
+    assert cycle(sf_bot).status == "succeeded"
+    assert differences(sf_bot, org, "Lead") == []
 
 
 @contextmanager
