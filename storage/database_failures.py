@@ -48,7 +48,7 @@ def is_record_failure(error: BaseException) -> bool:
         return state.startswith(_RECORD_CLASSES) or state in _RECORD_STATES
     code = getattr(original, "sqlite_errorcode", None)
     if code is not None:
-        return code & 0xFF in _SQLITE_RECORD_CODES
+        return (code & 0xFF) in _SQLITE_RECORD_CODES
     # Without a code: a value the driver itself could not send (psycopg dumps COPY rows).
     return isinstance(original, (sqlite3.IntegrityError, sqlite3.DataError, psycopg.DataError, psycopg.IntegrityError))
 
