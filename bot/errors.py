@@ -20,6 +20,21 @@ class StorageError(SyncbotError):
     """The database refused or could not be reached."""
 
 
+class DatabaseFailed(StorageError):
+    """The database failed a sync write for a reason of its own, not of any record (a lock
+    held past ``lock_timeout``, a lost connection, a full disk, a missing privilege): the
+    batch is not kept and the cursor stays, so the next cycle reads the same rows again.
+
+    ``table`` is set when only that table is concerned (its object fails, the others go
+    on); ``locked`` when another session's locks or changes were in the way.
+    """
+
+    def __init__(self, message: str, *, table: str | None = None, locked: bool = False) -> None:
+        super().__init__(message)
+        self.table = table
+        self.locked = locked
+
+
 class SecretKeyMissing(SyncbotError):
     """Credentials cannot be stored or read without ``SYNCBOT_SECRET_KEY``."""
 
@@ -107,3 +122,9 @@ class IdsOutOfOrder(SyncbotError):
 
 class Interrupted(SyncbotError):
     """The process is stopping: the cycle ends after the batch it was writing."""
+
+
+class LockLost(Interrupted):
+    """The connection holding the cycle's locks died (a failover, ``idle_session_timeout``,
+    a proxy): another replica may run the workspace now, so this cycle stops before it
+    commits anything more."""

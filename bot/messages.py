@@ -285,6 +285,34 @@ class _Messages:
         "Something went wrong on syncbot's side while reading {objects}; the other objects are up to date. "
         "`/sync errors` says what."
     )
+    # The database itself failed a write (no record's fault): the batch is dropped whole, the cursor stays.
+    db_table_locked: Final = (
+        "The table {table} was locked by another session for more than {timeout} (the database's `lock_timeout`)."
+    )
+    db_table_locked_now: Final = "The table {table} was locked by another session."
+    db_statement_timeout: Final = (
+        "Writing the table {table} took longer than the database's `statement_timeout` ({timeout}); "
+        "another session may have held a lock on it."
+    )
+    db_statement_cancelled: Final = "Writing the table {table} was cancelled (by an administrator or a proxy)."
+    db_conflict: Final = "Writing the table {table} collided with another session's changes ({reason})."
+    db_no_privilege: Final = "The database user may not write the table {table} ({reason})."
+    db_table_changed: Final = "The table {table} no longer takes syncbot's rows ({reason}); was it altered by hand?"
+    db_read_only: Final = "The database is read-only ({reason}): a standby, or a failover under way."
+    db_disk_full: Final = "The database's disk is full ({reason})."
+    db_out_of_resources: Final = "The database ran out of resources ({reason})."
+    db_connection_lost: Final = "The connection to the database was lost ({reason})."
+    db_file_locked: Final = "The database file was locked by another process for more than {timeout}."
+    db_file_read_only: Final = "The database file can't be written ({reason}); check its permissions and its folder's."
+    db_disk_error: Final = "The disk failed a read or write of the database ({reason})."
+    db_refused: Final = "The database refused writing the table {table} ({reason})."
+    db_refused_all: Final = "The database refused the write ({reason})."
+    db_nothing_lost: Final = "Nothing was lost: the cursor stayed, and the next cycle reads the same changes again."
+    sync_lock_lost: Final = (
+        "This process lost its hold on the workspace (the database connection that held its lock closed: "
+        "a failover, `idle_session_timeout` or a proxy), so it stopped before writing more. "
+        "The next cycle, here or in another process, goes on from what was written."
+    )
 
     # --- authorisation and parsing ---------------------------------------------------
     not_admin: Final = (
@@ -363,6 +391,7 @@ class _Messages:
         "refused": "Salesforce refused a request",
         "secret_key": "the stored Salesforce credentials can't be opened",
         "storage": "the local database refused the change",
+        "locked": "another session held a lock on the local database too long",
         "internal": "something went wrong inside syncbot",
     }
     # What to do about a failure, by kind: said by `/sync status` and by the failure alert.
@@ -392,7 +421,15 @@ class _Messages:
             "Start syncbot with the `SYNCBOT_SECRET_KEY` the credentials were stored with, or enter "
             "them again with `/sync credentials`."
         ),
-        "storage": "Check that the database is up and has room; syncbot tries again every cycle.",
+        "storage": (
+            "Check that the database is up, has room and lets syncbot's user write its tables; syncbot tries "
+            "again every cycle and reads what it could not write again, so nothing is lost."
+        ),
+        "locked": (
+            "Nothing is lost: the next cycle reads the same changes again. If it lasts, find the session "
+            "holding the lock (on PostgreSQL `pg_stat_activity` shows it: a long `CREATE INDEX`, an `ALTER TABLE`, "
+            "a transaction left open) and let it finish or end it."
+        ),
         "internal": "Nothing to fix on your side; the bot's log has the details. syncbot tries again every cycle.",
     }
     alert_advice_refused_field: Final = (

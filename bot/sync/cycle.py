@@ -7,8 +7,12 @@
    request, so an idle cycle of eight objects costs two API calls.
 5. Per object, under its own lock: resume its Bulk job, or page through REST, or start
    a Bulk job for a large read (``bot.sync.object_sync``).
+   A mirror table the database cannot write now (locked by another session past its
+   ``lock_timeout``) fails its object alone; a database that fails as a whole (a lost
+   connection, a full disk) ends the cycle. Either way no cursor moved past a row.
 6. Close the run: succeeded, failed (with the kind and the words for a person), or
-   interrupted when the process is stopping.
+   interrupted when the process is stopping or lost its lock connection (another
+   replica may run the workspace now).
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.alerts import rules as alert_rules
-from bot.errors import (FieldRefused, Interrupted, LoginFailed, QuotaReached, RequestLimitReached, SalesforceError,
-                        SalesforceUnavailable, SyncbotError)
+from bot.errors import (DatabaseFailed, FieldRefused, Interrupted, LockLost, LoginFailed, QuotaReached,
+                        RequestLimitReached, SalesforceError, SalesforceUnavailable, StorageError, SyncbotError)
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.reading import QueryPage, RecordReader
@@ -82,21 +88,27 @@ class _Cycle:
         self.failed_objects: list[str] = []
         # Objects that failed on an error of syncbot's own (a bug), not a refusal of Salesforce's.
         self.broken_objects: list[str] = []
+        # Objects whose table the database could not write (the first one's words tell the run).
+        self.table_failures: list[DatabaseFailed] = []
         self.usage: ApiUsage | None = None
 
     def run(self) -> CycleOutcome:
         status, error, kind = "succeeded", None, None
         try:
             self._sync_all()
-            if self.broken_objects:
+            if self.table_failures:
+                status, error, kind = "failed", str(self.table_failures[0]), kind_of(self.table_failures[0])
+            elif self.broken_objects:
                 status, kind = "failed", FailureKind.INTERNAL
                 error = MSG.sync_objects_internal.format(objects=", ".join(self.broken_objects))
             elif self.failed_objects:
                 status = "failed"
                 error = MSG.sync_objects_failed.format(objects=", ".join(self.failed_objects))
                 kind = FailureKind.REFUSED
-        except Interrupted:
-            status, error = "interrupted", MSG.sync_interrupted
+        except Interrupted as exc:
+            status, error = "interrupted", str(exc)
+            if isinstance(exc, LockLost):
+                log.warning("sync cycle %d of team %s lost its lock connection; stopped", self.run_id, self.team_id)
         except SyncbotError as exc:
             status, error, kind = "failed", str(exc), kind_of(exc)
             log.warning("sync cycle %d of team %s failed: %s", self.run_id, self.team_id, kind)
@@ -121,7 +133,8 @@ class _Cycle:
         self.usage = connection.usage
         reader = RecordReader(connection)
         ctx = ObjectContext(services=self.services, team_id=self.team_id, run_id=self.run_id, reader=reader,
-                            usage=connection.usage, stop=self.stop, quota_percent=self.services.settings.api_quota)
+                            usage=connection.usage, stop=self.stop, quota_percent=self.services.settings.api_quota,
+                            locks=self.locks)
         with self.services.db.session(write=False) as session:
             synced = catalog.synced_objects(session, self.team_id, self.services.settings.objects)
             known = cursors.all_of(session, self.team_id)
@@ -178,6 +191,16 @@ class _Cycle:
         except (QuotaReached, *_CYCLE_ENDING):
             self._object_done(name, "failed", sync.api_calls)
             raise
+        except DatabaseFailed as exc:
+            with _unless_storage_fails(f"the end of {name}"):
+                self._object_done(name, "failed", sync.api_calls, error=str(exc))
+            if exc.table is None:
+                raise  # the database as a whole: the other objects would fail alike
+            # This table only (locked by another session): its rows are read again next cycle.
+            log.warning("%s of team %s: %s", name, self.team_id, exc)
+            self.failed_objects.append(name)
+            self.table_failures.append(exc)
+            self._job_error(name, str(exc))
         except SalesforceError as exc:
             # This object only (an invalid field, no access, a failed Bulk job): the others go on.
             log.warning("%s of team %s failed: %s", name, self.team_id, exc)
@@ -206,9 +229,19 @@ class _Cycle:
             runs.object_finished(session, self.run_id, name, status=status, api_calls=api_calls, error=error)
 
     def _job_error(self, object_name: str | None, message: str) -> None:
-        with self.services.db.session() as session:
+        with _unless_storage_fails("a job error"), self.services.db.session() as session:
             runs.add_errors(session, [SyncError(team_id=self.team_id, run_id=self.run_id, object_name=object_name,
                                                 kind="job", message=message, occurred_at=utcnow())])
+
+
+@contextmanager
+def _unless_storage_fails(what: str) -> Iterator[None]:
+    # What is recorded about a failure must not hide it: the database that failed the
+    # write may refuse this record too (a full disk), and the run's own words say why.
+    try:
+        yield
+    except StorageError as exc:
+        log.warning("could not record %s: %s", what, exc)
 
 
 def _stamp(known: dict[str, ObjectCursor], plan: ObjectPlan) -> datetime | None:

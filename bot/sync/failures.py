@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.errors import (LoginFailed, QuotaReached, RequestLimitReached, SalesforceError, SalesforceUnavailable,
-                        SecretKeyMismatch, SecretKeyMissing, StorageError)
+from bot.errors import (DatabaseFailed, LoginFailed, QuotaReached, RequestLimitReached, SalesforceError,
+                        SalesforceUnavailable, SecretKeyMismatch, SecretKeyMissing, StorageError)
 
 
 class FailureKind(StrEnum):
@@ -23,6 +23,7 @@ class FailureKind(StrEnum):
     REFUSED = "refused"              # Salesforce refused a request (an invalid field, no access)
     SECRET_KEY = "secret_key"        # SYNCBOT_SECRET_KEY cannot open the stored credentials
     STORAGE = "storage"              # the database refused or could not be reached
+    LOCKED = "locked"                # another session held a lock on a mirror table past the timeout
     INTERNAL = "internal"            # a bug in syncbot; the log has the traceback
 
 
@@ -40,6 +41,8 @@ def kind_of(error: BaseException) -> FailureKind:
         return FailureKind.REFUSED
     if isinstance(error, (SecretKeyMissing, SecretKeyMismatch)):
         return FailureKind.SECRET_KEY
+    if isinstance(error, DatabaseFailed) and error.locked:
+        return FailureKind.LOCKED
     if isinstance(error, StorageError):
         return FailureKind.STORAGE
     return FailureKind.INTERNAL

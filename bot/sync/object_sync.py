@@ -24,6 +24,7 @@ from bot.sync.convert import ConversionError, Dialect, RowConverter, is_text, pa
 from bot.sync.pages import prefetched
 from bot.sync.plan import Column, ObjectPlan, read_from
 from storage import catalog, cursors, runs
+from storage.locks import AdvisoryLocks
 from storage.mirror_writer import MirrorWriter, WriteResult
 from storage.models import ObjectCursor, SyncError
 from storage.types import utcnow
@@ -37,6 +38,10 @@ _POLL_FIRST, _POLL_MAX = 0.2, 2.0
 # Times one object's REST read starts again from its cursor after Salesforce closed the
 # query's locator; each time follows at least one written page, so this only stops a loop.
 _LOCATOR_REREADS = 5
+# How old a confirmation of the cycle's locks may be before a batch commits (seconds);
+# a commit that moves a cursor always confirms them first. The checks also keep the
+# lock connection from sitting idle through long reads.
+LOCK_CHECK_EVERY = 5.0
 
 
 @dataclass
@@ -50,11 +55,14 @@ class ObjectContext:
     usage: ApiUsage
     stop: threading.Event
     quota_percent: int
+    locks: AdvisoryLocks
 
     def check(self) -> None:
-        """Between two requests or batches: stop for shutdown, or before passing the API quota."""
+        """Between two requests or batches: stop for shutdown, when the cycle's locks are
+        lost, or before passing the API quota."""
         if self.stop.is_set():
             raise Interrupted(MSG.sync_interrupted)
+        self.locks.confirm(unless_within=LOCK_CHECK_EVERY)
         seen = self.usage.snapshot()
         if past_quota(seen.used, seen.max, self.quota_percent):
             raise QuotaReached(MSG.sync_quota_reached.format(
@@ -352,6 +360,9 @@ class ObjectSync:
                                  deleted=result.deleted, errors=len(errors))
             if after is not None:
                 after(session)
+                # The cursor moves: only while this cycle still holds the workspace, so that
+                # a replica which took it over is never overtaken by an older read.
+                self.ctx.locks.confirm()
         _log_batch(self.plan.object_name, result, len(errors))
 
     def _record_error(self, record_id: str | None, field: str | None, message: str) -> SyncError:
