@@ -12,7 +12,6 @@ from bot.salesforce.gateway import SalesforceGateway
 from bot.simulator import DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME, SalesforceSimulator
 from tests.support.harness import RunningBot
 from tests.support.sync import cycle, differences, latest_run, quick_retries, start_sync
-from tests.test_sync_engine import bulk_bot  # noqa: F401 (a fixture)
 
 OPEN = ("UploadComplete", "InProgress")
 

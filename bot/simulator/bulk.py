@@ -164,7 +164,7 @@ class BulkQueryJobs:
         if delimiter not in DELIMITERS or line_ending not in LINE_ENDINGS:
             raise ApiError(400, "INVALIDJOB", "InvalidJob : Invalid columnDelimiter or lineEnding")
         bound = self._checked_query(ctx, str(payload.get("query") or ""))
-        now = ctx.org.clock.now()
+        now = ctx.org.now()
         failure = self.faults.take_bulk_failure()
         if failure is None and bound.selects_compound:
             failure = COMPOUND_FAILURE  # accepted now, fails when it runs

@@ -361,6 +361,16 @@ class SimulatedOrg(SchemaEditing):
             defaults["Status"] = catalog.LEAD_STATUSES[0]
         return defaults
 
+    def now(self) -> datetime:
+        """Salesforce's clock as its answers show it: never behind a stamp it handed out.
+
+        Stamps move 1 ms past the clock per change when many arrive at once (see
+        :class:`StampSequence`); a time Salesforce reports later, such as a Bulk job's
+        ``createdDate``, comes after every stamp already given, as it would there.
+        """
+        now, last = self.clock.now(), self.stamps.last
+        return now if last is None or now >= last else last
+
     def _stamp_new(self, record: dict[str, Any], values: Mapping[str, Any], audit: tuple[str, ...],
                    fresh: Iterator[datetime]) -> None:
         given = [values[name] for name in audit if values.get(name) is not None]

@@ -74,6 +74,8 @@ def reconcile(sync: ObjectSync, *, large: bool, run_id: int) -> Reconciled:
                 scratch.note(kind, record_id)
         purged = repaired = 0
         for ids in scratch.noted("gone", BATCH_ROWS):
+            # Marking rows deleted bypasses the writer's stamp check: only while the locks hold.
+            sync.ctx.locks.confirm()
             with db.session() as session:
                 marked = drift.mark_deleted(session, table, ids)
                 drift.add_counts(session, run_id, rows_purged=marked)

@@ -75,7 +75,9 @@ def test_results_are_kept_seven_days_and_pages_can_be_read_again(
     sim.org.generate("Lead", 10)  # later changes do not leak into a finished job
     assert client.get_query_results(job["id"], first["locator"], size) == second
     assert client.get_query_results(job["id"], max_records=size) == first
-    sim.clock.advance(timedelta(hours=1))
+    # The job was created a moment after the frozen clock's time: the 250 Leads made at
+    # that time took stamps 1 ms apart, and Salesforce's clock is never behind its stamps.
+    sim.clock.advance(timedelta(hours=1, seconds=1))
     with pytest.raises(SalesforceResourceNotFound):
         client.get_query_results(job["id"], first["locator"], size)
     with pytest.raises(SalesforceResourceNotFound):
@@ -203,7 +205,10 @@ def test_a_large_job_reads_its_chunks_by_id_range_at_different_times(sim: Salesf
     missed = sf.query_all(f"SELECT Id FROM Lead WHERE SystemModstamp > {newest}")["records"]
     assert early not in {row["Id"] for row in missed}
     info = sf.bulk2.Lead._client.get_job(polls[0].path.rsplit("/", 1)[1], True)
-    assert info["createdDate"] == "2024-06-01T12:00:00.000+0000" == now.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    # The 300 Leads made at the frozen clock's time took stamps 1 ms apart, up to .299; the
+    # job's creation comes after them, as Salesforce's clock never runs behind its stamps.
+    assert now.strftime("%Y-%m-%dT%H:%M:%S") == "2024-06-01T12:00:00"
+    assert info["createdDate"] == "2024-06-01T12:00:00.299+0000"
     since = info["createdDate"].replace("+0000", "Z")
     caught = sf.query_all(f"SELECT Id FROM Lead WHERE SystemModstamp >= {since}")["records"]
     assert {early, late} <= {row["Id"] for row in caught}
