@@ -180,7 +180,9 @@ def test_secrets_never_reach_the_database_file_the_logs_or_slack(
         slack_traffic = repr([call.args for call in slack.calls()]) + repr([post.body for post in slack.responses()])
     logs = captured_logs.getvalue()
     assert "sync@acme.example" in logs or "T0001" in logs  # the capture did see the bot at work
-    files = [path for path in tmp_path.iterdir() if path.name.startswith("syncbot.db")]
+    # The database, its WAL and shared memory, and the lock files in the folder beside it.
+    files = [file for path in tmp_path.iterdir() if path.name.startswith("syncbot.db")
+             for file in ([path] if path.is_file() else path.rglob("*")) if file.is_file()]
     assert files
     for secret in (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, "Wrong-" + DEFAULT_PASSWORD):
         for path in files:
