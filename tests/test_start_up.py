@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,11 +14,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
 from cryptography.fernet import Fernet
 
 from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, ack_text
 from tests.support.harness import MEMBER, SIGNING_SECRET
+from tests.support.processes import free_port, wait_until_up
 
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 # A log line without its time: "WARNING syncbot: Slack cannot be reached ...".
@@ -83,37 +82,19 @@ def syncbot(*args: str, env: dict[str, str]) -> Iterator[Process]:
             process.popen.wait(timeout=15)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env(tmp_path: Path, api_url: str, **extra: str) -> dict[str, str]:
     return {"SLACK_BOT_TOKEN": SlackWebApiStandIn().token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": api_url, "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
             "SYNCBOT_SECRET_KEY": Fernet.generate_key().decode(), **extra}
 
 
-def _healthy(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer in {timeout}s")
-
-
 def test_serve_starts_without_slack_says_so_in_one_line_and_finds_slack_later(tmp_path: Path) -> None:
-    slack_port, port = _free_port(), _free_port()
+    slack_port, port = free_port(), free_port()
     api_url = f"http://127.0.0.1:{slack_port}/api/"
     with syncbot("serve", "--host", "127.0.0.1", "--port", str(port), env=_env(tmp_path, api_url)) as bot:
         warning = bot.wait_for(lambda line: "Slack cannot be reached" in line)
         assert warning == UNREACHABLE.format(url=api_url, reason="Connection refused")
-        _healthy(f"http://127.0.0.1:{port}/healthz")  # it serves meanwhile
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")  # it serves meanwhile
         with SlackWebApiStandIn(port=slack_port) as slack:
             slack.add_user(MEMBER, name="max")
             found = bot.wait_for(lambda line: "Slack answers" in line, timeout=40)
@@ -127,10 +108,10 @@ def test_serve_starts_without_slack_says_so_in_one_line_and_finds_slack_later(tm
 
 
 def test_a_token_refused_once_slack_is_reached_stops_serve_with_one_line(tmp_path: Path) -> None:
-    slack_port = _free_port()
+    slack_port = free_port()
     api_url = f"http://127.0.0.1:{slack_port}/api/"
     env = _env(tmp_path, api_url, SLACK_BOT_TOKEN="xoxb-wrong")
-    with syncbot("serve", "--host", "127.0.0.1", "--port", str(_free_port()), env=env) as bot:
+    with syncbot("serve", "--host", "127.0.0.1", "--port", str(free_port()), env=env) as bot:
         bot.wait_for(lambda line: "Slack cannot be reached" in line)
         with SlackWebApiStandIn(port=slack_port):
             assert bot.popen.wait(timeout=60) == 2
@@ -141,7 +122,7 @@ def test_a_token_refused_once_slack_is_reached_stops_serve_with_one_line(tmp_pat
 
 def test_a_slack_host_that_does_not_resolve_is_one_line_for_serve_and_socket(tmp_path: Path) -> None:
     api_url = "http://slack.syncbot-test.invalid/api/"
-    for command in (["serve", "--host", "127.0.0.1", "--port", str(_free_port())], ["socket"]):
+    for command in (["serve", "--host", "127.0.0.1", "--port", str(free_port())], ["socket"]):
         env = _env(tmp_path, api_url, SLACK_APP_TOKEN="xapp-1-test")
         with syncbot(*command, env=env) as bot:
             warning = bot.wait_for(lambda line: "Slack cannot be reached" in line)
@@ -155,7 +136,7 @@ def test_a_slack_host_that_does_not_resolve_is_one_line_for_serve_and_socket(tmp
 
 
 def test_socket_waits_for_slack_then_connects(tmp_path: Path) -> None:
-    slack_port = _free_port()
+    slack_port = free_port()
     api_url = f"http://127.0.0.1:{slack_port}/api/"
     with syncbot("socket", "--no-scheduler", env=_env(tmp_path, api_url, SLACK_APP_TOKEN="xapp-1-test")) as bot:
         assert bot.wait_for(lambda line: "Slack cannot be reached" in line) == UNREACHABLE.format(
@@ -173,13 +154,13 @@ def test_socket_waits_for_slack_then_connects(tmp_path: Path) -> None:
 
 
 def test_the_default_log_says_what_matters_and_names_a_missing_key(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with SlackWebApiStandIn() as slack:
         env = _env(tmp_path, slack.api_url)
         del env["SYNCBOT_SECRET_KEY"]
         with syncbot("serve", "--host", "127.0.0.1", "--port", str(port), env=env) as bot:
             bot.wait_for(lambda line: "serving on" in line)
-            _healthy(f"http://127.0.0.1:{port}/healthz")
+            wait_until_up(f"http://127.0.0.1:{port}/healthz")
             # The scheduler's jobs run every 2 and 5 seconds: a few rounds of each.
             time.sleep(7)
             assert bot.stop() == 0
@@ -192,11 +173,11 @@ def test_the_default_log_says_what_matters_and_names_a_missing_key(tmp_path: Pat
 
 
 def test_the_log_level_is_taken_after_the_subcommand(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with SlackWebApiStandIn() as slack:
         env = _env(tmp_path, slack.api_url)
         with syncbot("serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "WARNING", env=env) as bot:
-            _healthy(f"http://127.0.0.1:{port}/healthz")
+            wait_until_up(f"http://127.0.0.1:{port}/healthz")
             assert bot.stop() == 0
     assert bot.lines == []
     # Before the subcommand it works as it did; after it, it wins.
