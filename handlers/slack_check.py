@@ -37,7 +37,7 @@ _quiet.setLevel(logging.CRITICAL)
 _quiet.propagate = False
 
 
-def refusal(error: str) -> ConfigError:
+def _refusal(error: str) -> ConfigError:
     """The one line a refused bot token stops the program with."""
     return ConfigError(MSG.slack_token_refused.format(error=error))
 
@@ -57,7 +57,7 @@ def ask_slack(settings: Settings) -> str | None:
         status = getattr(response, "status_code", 200)
         if status >= 500 or status == 429:
             return MSG.slack_http_status.format(status=status)
-        raise refusal(str(response.get("error", "unknown")) if response is not None else "unknown") from None
+        raise _refusal(str(response.get("error", "unknown")) if response is not None else "unknown") from None
     except (OSError, http.client.HTTPException) as exc:
         return _reason(exc)
     return None
