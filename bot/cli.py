@@ -13,13 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.errors import SyncbotError
+from bot.errors import ConfigError, SyncbotError
 from bot.logs import configure_logging
+from bot.messages import MSG
 
 if TYPE_CHECKING:
     from bot.runtime import Services
 
 log = logging.getLogger("syncbot")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,32 +32,40 @@ def _parser() -> argparse.ArgumentParser:
         description="A Slack bot that keeps a local SQL copy of a Salesforce org in sync.",
     )
     parser.add_argument(
-        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        "--log-level", choices=LOG_LEVELS,
         help="default: INFO (WARNING for demo, whose own output is the point)",
     )
+    # Taken after the subcommand too (`syncbot serve --log-level WARNING`); SUPPRESS keeps a
+    # subcommand without it from overwriting the value given before the subcommand.
+    level = argparse.ArgumentParser(add_help=False)
+    level.add_argument("--log-level", choices=LOG_LEVELS, default=argparse.SUPPRESS,
+                       help="default: INFO (WARNING for demo)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    serve = commands.add_parser("serve", help="HTTP mode: Slack requests, /healthz, /metrics, and the scheduler")
+    def add(name: str, *, help: str) -> argparse.ArgumentParser:  # noqa: A002 (argparse's own word)
+        return commands.add_parser(name, help=help, parents=[level])
+
+    serve = add("serve", help="HTTP mode: Slack requests, /healthz, /metrics, and the scheduler")
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
     serve.add_argument("--no-scheduler", action="store_true", help="take Slack requests only; run no sync cycles")
 
-    socket = commands.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN), with the scheduler")
+    socket = add("socket", help="Socket Mode (needs SLACK_APP_TOKEN), with the scheduler")
     socket.add_argument("--no-scheduler", action="store_true", help="take Slack requests only; run no sync cycles")
 
-    commands.add_parser("worker", help="the scheduler and sync engine alone, no Slack listener")
-    demo = commands.add_parser("demo", help="the whole product offline, on the built-in Salesforce simulator")
+    add("worker", help="the scheduler and sync engine alone, no Slack listener")
+    demo = add("demo", help="the whole product offline, on the built-in Salesforce simulator")
     demo.add_argument("--database", type=Path, help="keep the demo's SQLite database in this file")
     demo.add_argument("--serve", action="store_true",
                       help="keep the demo's Salesforce org running, with changes every minute, for a real Slack app")
     demo.add_argument("--port", type=int, default=0, help="with --serve: the port to serve on (default: a free one)")
-    commands.add_parser("keygen", help="print a new value for SYNCBOT_SECRET_KEY")
-    commands.add_parser(
+    add("keygen", help="print a new value for SYNCBOT_SECRET_KEY")
+    add(
         "rotate-key", help="re-encrypt the stored Salesforce logins with the first key of SYNCBOT_SECRET_KEY"
     )
-    db = commands.add_parser("db", help="database maintenance")
+    db = add("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    db_commands.add_parser("upgrade", help="apply schema migrations")
+    db_commands.add_parser("upgrade", help="apply schema migrations", parents=[level])
     return parser
 
 
@@ -110,7 +122,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _rotate_key() -> int:
-    from bot.messages import MSG
     from bot.runtime import build_services
     from bot.setup.credentials import rotate_secret_key
 
@@ -123,8 +134,9 @@ def _rotate_key() -> int:
     return 0
 
 
-def _report_key_problem(services: "Services") -> None:
-    """Say in one line, at start, when the key opens none of the stored logins.
+def _report_start_problems(services: "Services") -> None:
+    """Say in one line, at start, when the key opens none of the stored logins, or when
+    there is no key at all (nothing could be stored: better said now than at setup).
 
     The process keeps running: ``/sync credentials`` (or the old key and
     ``syncbot rotate-key``) is the way out, and exiting would only make a crash loop.
@@ -134,28 +146,46 @@ def _report_key_problem(services: "Services") -> None:
     problem = key_problem(services)
     if problem:
         log.error(problem)
+    elif not services.secrets.ready:
+        log.warning(MSG.secret_key_unset_at_start)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from bot.runtime import build_services
     from bot.scheduler import scheduler_running
     from handlers.app import create_app
-    from handlers.web import create_server, create_wsgi_app, serve_until_closed
+    from handlers.slack_check import BotTokenCheck
+    from handlers.web import create_server, create_wsgi_app, serve_until_closed, stop_server
 
     settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
     services = build_services(settings)
-    _report_key_problem(services)
-    server = create_server(
-        create_wsgi_app(create_app(services), services), host=args.host, port=args.port or settings.port
-    )
-    # waitress ends its loop on SystemExit, open keep-alive connections or not.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    log.info("syncbot serving on %s:%s", args.host, server.effective_port)
     try:
-        with scheduler_running(services, enabled=not args.no_scheduler):
-            serve_until_closed(server)
+        _report_start_problems(services)
+        server = create_server(
+            create_wsgi_app(create_app(services), services), host=args.host, port=args.port or settings.port
+        )
+        refused: list[ConfigError] = []
+
+        def stop_refused(error: ConfigError) -> None:
+            # Slack, reached at last, refused the token: stop as a refusal at start would.
+            refused.append(error)
+            stop_server(server)
+
+        # waitress ends its loop on SystemExit, open keep-alive connections or not.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        signal.signal(signal.SIGINT, _exit_on_signal)
+        with BotTokenCheck(settings).in_background(on_refused=stop_refused):
+            log.info("syncbot serving on %s:%s", args.host, server.effective_port)
+            with scheduler_running(services, enabled=not args.no_scheduler):
+                try:
+                    serve_until_closed(server)
+                except SystemExit:
+                    pass  # SIGTERM or SIGINT: the scheduler and the database are closed below
+        if refused:
+            raise refused[0]
     finally:
         services.db.dispose()
+    log.info(MSG.process_stopped.format(command="serve"))
     return 0
 
 
@@ -167,32 +197,34 @@ def _socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
 
-    from bot.errors import ConfigError
     from bot.runtime import build_services
     from bot.scheduler import scheduler_running
     from handlers.app import create_app
+    from handlers.slack_check import BotTokenCheck
 
     settings = Settings.from_env(require=("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"))
     services = build_services(settings)
-    _report_key_problem(services)
     stop = _stop_on_signals()
     try:
+        _report_start_problems(services)
         handler = SocketModeHandler(create_app(services, socket_mode=True), settings.slack_app_token)
         try:
             with scheduler_running(services, enabled=not args.no_scheduler):
-                try:
-                    handler.connect()
-                except SlackApiError as exc:
-                    error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
-                    raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({error}).") from None
-                log.info("syncbot connected to Slack over Socket Mode")
-                stop.wait()
+                # Cycles run meanwhile: only the connection waits for Slack.
+                if BotTokenCheck(settings).until_answered(stop):
+                    try:
+                        handler.connect()
+                    except SlackApiError as exc:
+                        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+                        raise ConfigError(MSG.slack_app_token_refused.format(error=error)) from None
+                    log.info("syncbot connected to Slack over Socket Mode")
+                    stop.wait()
         finally:
             # Disconnects and lets listeners already running finish before the database goes.
             handler.close()
     finally:
         services.db.dispose()
-    log.info("syncbot socket stopped")
+    log.info(MSG.process_stopped.format(command="socket"))
     return 0
 
 
@@ -209,12 +241,13 @@ def _worker() -> int:
     from bot.scheduler import scheduler_running
 
     services = build_services(Settings.from_env(require=("SLACK_BOT_TOKEN",)))
-    _report_key_problem(services)
     stop = _stop_on_signals()
     try:
+        _report_start_problems(services)
         with scheduler_running(services):
             log.info("syncbot worker running; each workspace syncs every %ss", services.settings.sync_interval)
             stop.wait()
     finally:
         services.db.dispose()
+    log.info(MSG.process_stopped.format(command="worker"))
     return 0

@@ -22,3 +22,8 @@ def configure_logging(level: str = "INFO", *, handler: logging.Handler | None = 
         logging.getLogger(name).setLevel(floor)
     # Alembic narrates every step at INFO; storage.migrate logs the outcome itself.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler logs every run of every job at INFO (the dispatcher runs every 2 s): a
+    # line a second that says nothing. The cycles log their own start and end; at DEBUG
+    # the scheduler's narration is back.
+    asked = logging.getLevelName(level)
+    logging.getLogger("apscheduler").setLevel(asked if asked <= logging.DEBUG else max(logging.WARNING, asked))

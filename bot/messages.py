@@ -584,6 +584,22 @@ class _Messages:
         "SLACK_SIGNING_SECRET is not set; without it anyone could send requests in Slack's name."
     )
 
+    # --- start-up: Slack, the secret key, stopping ----------------------------------------
+    slack_token_refused: Final = "SLACK_BOT_TOKEN was refused by Slack ({error})."
+    slack_app_token_refused: Final = "SLACK_APP_TOKEN was refused by Slack ({error})."
+    slack_http_status: Final = "it answered HTTP {status}"
+    slack_unreachable: Final = (
+        "Slack cannot be reached at {url} ({reason}). syncbot starts anyway: sync cycles run and alerts "
+        "wait in the outbox. Asking Slack again in {pause} s."
+    )
+    slack_still_unreachable: Final = "Slack still cannot be reached at {url} ({reason}); asking again in {pause} s."
+    slack_reached: Final = "Slack answers at {url}: the bot token is accepted."
+    secret_key_unset_at_start: Final = (
+        "SYNCBOT_SECRET_KEY is not set: no Salesforce login can be stored or read (`/sync credentials` "
+        "refuses) until it is. Make a key with `syncbot keygen`, set it, and restart."
+    )
+    process_stopped: Final = "syncbot {command} stopped"
+
     credentials_changed_during_describe: Final = (
         "The Salesforce credentials changed to another org while the fields were being read; "
         "nothing was created. Run the command again to read the new org's fields."

@@ -6,7 +6,6 @@ import logging
 import secrets
 
 from slack_bolt import App
-from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
@@ -32,11 +31,12 @@ _bolt_logger = logging.getLogger("slack_bolt")
 _bolt_logger.addFilter(_ClientTokenNotice())
 
 
-def create_app(services: Services, *, verify_token: bool = True, socket_mode: bool = False) -> App:
+def create_app(services: Services, *, socket_mode: bool = False) -> App:
     """A Bolt app whose every Web API call goes to ``SLACK_API_URL``.
 
-    ``verify_token`` checks the bot token with ``auth.test`` at start, so that a
-    wrong token stops the program with a clear line instead of failing later.
+    The bot token is checked before (:mod:`handlers.slack_check`), not here: Bolt's own
+    check at start turns a Slack that cannot be reached into a crash. Bolt asks
+    ``auth.test`` once, with the first request, instead.
     Over HTTP every request must carry Slack's signature, so there is no HTTP app
     without ``SLACK_SIGNING_SECRET``; with ``socket_mode`` requests arrive over the
     connection the app token opened, and there is nothing to sign.
@@ -54,17 +54,14 @@ def create_app(services: Services, *, verify_token: bool = True, socket_mode: bo
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     # Slack answers 429 with Retry-After under load; one polite retry beats a lost reply.
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-    try:
-        app = App(
-            client=client,
-            signing_secret=signing_secret,
-            request_verification_enabled=not socket_mode,
-            token_verification_enabled=verify_token,
-            raise_error_for_unhandled_request=False,
-            logger=_bolt_logger,
-        )
-    except BoltError as exc:
-        raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({_short(exc)}).") from None
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=False,
+        raise_error_for_unhandled_request=False,
+        logger=_bolt_logger,
+    )
     # One cache of admin answers per app, shared by the commands and the modal.
     admins = AdminCheck(settings.admins)
     router.register(app, services, admins)
@@ -72,7 +69,3 @@ def create_app(services: Services, *, verify_token: bool = True, socket_mode: bo
     home.register(app, services)
     return app
 
-
-def _short(exc: BoltError) -> str:
-    text = str(exc)
-    return text.split("'error': '")[-1].split("'")[0] if "'error': '" in text else text[:120]

@@ -140,9 +140,14 @@ def save_credentials(session: Session, row: SalesforceCredentials) -> None:
     session.merge(row)
 
 
-def started_team_ids(session: Session, *, include_paused: bool = True) -> list[str]:
-    """Workspaces whose persistent sync has been started (optionally not the paused ones)."""
+def started_team_ids(
+    session: Session, *, include_paused: bool = True, before: datetime | None = None
+) -> list[str]:
+    """Workspaces whose persistent sync has been started (optionally not the paused ones,
+    or only those started before ``before``)."""
     query = select(Workspace.team_id).where(Workspace.started_at.is_not(None))
     if not include_paused:
         query = query.where(Workspace.paused.is_(False))
+    if before is not None:
+        query = query.where(Workspace.started_at < before)
     return list(session.scalars(query.order_by(Workspace.team_id)))

@@ -112,6 +112,24 @@ def test_the_daily_digest(services: Services, slack: SlackWebApiStandIn) -> None
     assert posted(services, slack)[-1].splitlines()[1:3] == ["Cycles: 0 run, 0 failed.", "Records synced: none."]
 
 
+def test_the_first_digest_comes_at_the_first_digest_hour_after_the_start(
+    slack: SlackWebApiStandIn, database_url: str
+) -> None:
+    day = T0 - timedelta(hours=8)  # midnight; the digest hour is 09:00
+    with alerting_services(slack, database_url) as services:
+        # Started after today's digest hour: nothing today, whenever the checks run.
+        start_workspace(services, at=day + timedelta(hours=14), team_id="T0001")
+        # Started at the digest hour itself: that hour is not after the start either.
+        start_workspace(services, at=day + timedelta(hours=9), team_id="T0002")
+        # Started a minute before it: the digest comes a minute later.
+        start_workspace(services, at=day + timedelta(hours=8, minutes=59), team_id="T0003")
+        assert run_checks(services, now=day + timedelta(hours=9)) == 1
+        for minutes in (14 * 60 + 1, 23 * 60 + 59, 24 * 60 + 8 * 60 + 59):
+            assert send_digests(services, now=day + timedelta(minutes=minutes)) == 0
+        # The next day's digest hour is the first after each start.
+        assert send_digests(services, now=day + timedelta(days=1, hours=9)) == 3
+
+
 def test_one_digest_a_day_with_several_replicas(slack: SlackWebApiStandIn, database_url: str) -> None:
     with alerting_services(slack, database_url) as services:
         start_workspace(services)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from cryptography.fernet import Fernet
 from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, ack_text
 from storage.migrate import head_revision
 from tests.support.harness import SIGNING_SECRET
+from tests.support.processes import free_port, wait_until_up
 
 
 def syncbot(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -64,14 +64,14 @@ def test_serve_rejects_a_refused_token(tmp_path: Path) -> None:
     with SlackWebApiStandIn() as slack:
         env = {"SLACK_BOT_TOKEN": "xoxb-wrong", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.api_url,
                "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
-        result = syncbot("serve", "--port", str(_free_port()), env=env)
+        result = syncbot("serve", "--port", str(free_port()), env=env)
     assert result.returncode == 2
     assert "`token` will be unused" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == "syncbot: SLACK_BOT_TOKEN was refused by Slack (invalid_auth)."
 
 
 def test_serve_answers_a_signed_help_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with SlackWebApiStandIn() as slack:
         env = {"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                "SLACK_API_URL": slack.api_url, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
@@ -82,7 +82,7 @@ def test_serve_answers_a_signed_help_and_stops_on_sigterm(tmp_path: Path) -> Non
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_until_up(f"{base}/healthz")
+            wait_until_up(f"{base}/healthz")
             started = time.perf_counter()
             response = SlackRequestSender(base, SIGNING_SECRET, web_api=slack).slash_command("help")
             assert time.perf_counter() - started < 1.0
@@ -95,24 +95,6 @@ def test_serve_answers_a_signed_help_and_stops_on_sigterm(tmp_path: Path) -> Non
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=15)
     assert process.returncode == 0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_up(url: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up in {timeout}s")
 
 
 def test_socket_mode_requires_the_app_token() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+SOCKET_MANIFEST = MANIFEST.with_name("manifest-socket.yml")
 
 
 def test_manifest_declares_the_command_scopes_interactivity_home_and_socket_mode() -> None:
@@ -28,7 +29,23 @@ def test_manifest_declares_the_command_scopes_interactivity_home_and_socket_mode
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
     assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
-    # The manifest as shipped is for `syncbot serve`; the README says how to switch it.
+    # manifest.yml is for `syncbot serve`; manifest-socket.yml for `syncbot socket`.
     assert settings["socket_mode_enabled"] is False
     assert settings["token_rotation_enabled"] is False
     assert settings["org_deploy_enabled"] is False
+
+
+def test_the_socket_mode_manifest_is_the_same_app_without_urls() -> None:
+    """Pasted as it is, it makes an app for `syncbot socket`: no URL to replace, nothing else different."""
+    http = yaml.safe_load(MANIFEST.read_text())
+    socket = yaml.safe_load(SOCKET_MANIFEST.read_text())
+    assert "example.com" not in SOCKET_MANIFEST.read_text()
+    assert socket["settings"]["socket_mode_enabled"] is True
+    del http["features"]["slash_commands"][0]["url"]
+    del http["settings"]["event_subscriptions"]["request_url"]
+    del http["settings"]["interactivity"]["request_url"]
+    http["settings"]["socket_mode_enabled"] = True
+    assert socket == http
+    # Each file says in its own comment which command it is for, and points to the other.
+    assert "`syncbot socket`" in SOCKET_MANIFEST.read_text().splitlines()[0]
+    assert "manifest-socket.yml" in MANIFEST.read_text() and "manifest.yml" in SOCKET_MANIFEST.read_text()

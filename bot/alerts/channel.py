@@ -17,6 +17,7 @@ from bot.errors import ChannelUnusable, UserInputError
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.setup.controls import set_alert_channel
+from bot.setup.progress import require_owner
 
 # Slack escapes "#sales-ops" as "<#C0123ABCD|sales-ops>" (or "<#C0123ABCD|>", "<#C0123ABCD>").
 _ESCAPED = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
@@ -44,6 +45,8 @@ def choose_alert_channel(
     nothing changes then.
     """
     channel_id, name = _parse(reference)
+    # Before the test post: a workspace that cannot use this database has no alerts to send.
+    require_owner(services, team_id)
     try:
         if channel_id is None:
             channel_id = _find_by_name(client, name or "")

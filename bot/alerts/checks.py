@@ -7,7 +7,7 @@ alert-state lock makes sure each alert is written once, whoever checks first.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
@@ -76,14 +76,19 @@ def _raise_lag(session: Session, settings: Settings, team_id: str, now: datetime
 
 def send_digests(services: Services, *, now: datetime | None = None) -> int:
     """Write today's digest for each started workspace once ``SYNCBOT_DIGEST_HOUR`` has come;
-    returns how many were written (at most one per workspace and day, across replicas)."""
+    returns how many were written (at most one per workspace and day, across replicas).
+
+    A workspace started after today's digest hour gets its first digest at tomorrow's:
+    today's would cover a day before the sync, and arrive a minute after ``/sync start``.
+    """
     hour = services.settings.digest_hour
     now = now or utcnow()
     if hour is None or now.hour < hour:
         return 0
     today = now.date()
+    due = datetime.combine(today, time(hour), tzinfo=timezone.utc)
     with services.db.session() as session:
-        team_ids = workspaces.started_team_ids(session, include_paused=True)
+        team_ids = workspaces.started_team_ids(session, include_paused=True, before=due)
     written = 0
     for team_id in team_ids:
         with services.db.session() as session:

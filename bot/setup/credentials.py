@@ -8,12 +8,9 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
-
 from bot.alerts import rules as alert_rules
 from bot.errors import (
     LoginFailed,
-    OtherWorkspace,
     SecretKeyMismatch,
     SecretKeyMissing,
     StepOutOfOrder,
@@ -22,6 +19,7 @@ from bot.errors import (
 from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.gateway import OrgInfo, SalesforceConnection
+from bot.setup import progress
 from storage import catalog, workspaces
 from storage.crypto import LoginSecret
 from storage.models import SalesforceCredentials
@@ -85,18 +83,6 @@ def require_secret_key(services: Services) -> None:
         raise SecretKeyMissing(MSG.secret_key_missing)
 
 
-def require_database_owner(services: Services, team_id: str) -> None:
-    """Refuse a workspace other than the one this database belongs to (if it belongs to one)."""
-    with services.db.session() as session:
-        _check_owner(session, team_id)
-
-
-def _check_owner(session: Session, team_id: str) -> None:
-    owner = workspaces.owner(session)
-    if owner is not None and owner != team_id:
-        raise OtherWorkspace(MSG.database_owned.format(owner=owner))
-
-
 def verify_and_store(services: Services, *, team_id: str, user_id: str, form: CredentialsForm) -> OrgInfo:
     """Log in with the form's values and, only if that works, store them encrypted.
 
@@ -105,7 +91,7 @@ def verify_and_store(services: Services, *, team_id: str, user_id: str, form: Cr
     """
     require_secret_key(services)
     form.validate()
-    require_database_owner(services, team_id)
+    progress.require_owner(services, team_id)
     started = time.monotonic()
     connection = services.gateway.login(
         username=form.username,
@@ -120,7 +106,7 @@ def verify_and_store(services: Services, *, team_id: str, user_id: str, form: Cr
     with services.db.session() as session:
         # Checked again under the lock: two workspaces storing at once cannot both own it.
         workspaces.lock_ownership(session)
-        _check_owner(session, team_id)
+        progress.load(session, team_id).require_owner()
         workspaces.ensure(session, team_id)
         # Locked and read again: a sync-fields or confirm claimed meanwhile either waits for
         # this transaction or is seen by the checks below, never slips in between.

@@ -30,6 +30,7 @@ class ObjectMapping:
 def mappings(services: Services, team_id: str, object_name: str | None) -> list[ObjectMapping]:
     """Salesforce field -> local column, per object (or for one object)."""
     with services.db.session() as session:
+        progress.load(session, team_id).require_owner()
         names = (
             [resolve_object(session, team_id, object_name)]
             if object_name

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.errors import StepOutOfOrder
+from bot.errors import OtherWorkspace, StepOutOfOrder
 from bot.messages import MSG
 from storage import workspaces
 
@@ -42,6 +42,18 @@ class Progress:
     sandbox: bool = False
     paused: bool = False
     alert_channel: str | None = None
+    # The workspace this database belongs to (None while none does): one database, one workspace.
+    owner: str | None = None
+
+    @property
+    def foreign(self) -> bool:
+        """True when the database belongs to another workspace: no step can be done here."""
+        return self.owner is not None and self.owner != self.team_id
+
+    def require_owner(self) -> None:
+        """Raise :class:`OtherWorkspace` naming the owner when the database belongs to another workspace."""
+        if self.foreign:
+            raise OtherWorkspace(MSG.database_owned.format(owner=self.owner))
 
     def done(self, step: Step) -> bool:
         """True when the step has been carried out."""
@@ -58,7 +70,9 @@ class Progress:
         return next((step for step in Step if not self.done(step)), None)
 
     def require(self, step: Step) -> None:
-        """Raise :class:`StepOutOfOrder` naming the step to run when ``step`` is not done."""
+        """Raise :class:`StepOutOfOrder` naming the step to run when ``step`` is not done
+        (:class:`OtherWorkspace` first, when no step can be done by this workspace)."""
+        self.require_owner()
         if not self.done(step):
             raise StepOutOfOrder(MSG.step_missing.format(next=(self.next_step or step).value))
 
@@ -69,6 +83,11 @@ def current(services: "Services", team_id: str) -> Progress:
         return load(session, team_id)
 
 
+def require_owner(services: "Services", team_id: str) -> None:
+    """Refuse a workspace other than the one this database belongs to (if it belongs to one)."""
+    current(services, team_id).require_owner()
+
+
 def load(session: Session, team_id: str, *, lock: bool = False) -> Progress:
     """Read the progress of a workspace (a workspace never seen is at the first step).
 
@@ -76,8 +95,9 @@ def load(session: Session, team_id: str, *, lock: bool = False) -> Progress:
     on this progress then still holds when the caller writes (no step is claimed between).
     """
     workspace = workspaces.lock(session, team_id) if lock else workspaces.get(session, team_id)
+    owner = workspaces.owner(session)
     if workspace is None:
-        return Progress(team_id=team_id)
+        return Progress(team_id=team_id, owner=owner)
     creds = workspaces.credentials(session, team_id)
     return Progress(
         team_id=team_id,
@@ -92,4 +112,5 @@ def load(session: Session, team_id: str, *, lock: bool = False) -> Progress:
         sandbox=creds.sandbox if creds else False,
         paused=workspace.paused,
         alert_channel=workspace.alert_channel,
+        owner=owner,
     )

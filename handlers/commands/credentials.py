@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.setup.credentials import require_database_owner, require_secret_key, stored_login
+from bot.setup.credentials import require_secret_key, stored_login
+from bot.setup.progress import require_owner
 from handlers.commands import Invocation, Reply, subcommand
 from handlers.credentials_modal import credentials_modal
 
@@ -12,7 +13,7 @@ def run(inv: Invocation) -> Reply | None:
     """Open the modal; nothing is stored until Salesforce accepts the login."""
     inv.arguments("credentials")
     require_secret_key(inv.services)
-    require_database_owner(inv.services, inv.team_id)
+    require_owner(inv.services, inv.team_id)
     stored = stored_login(inv.services, inv.team_id)
     inv.client.views_open(
         trigger_id=inv.trigger_id,

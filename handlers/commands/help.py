@@ -19,6 +19,8 @@ def help_reply(inv: Invocation, *, prefix: str | None = None) -> Reply:
         lines.append(f"`/sync {escape(usage)}` — {text}" + (" _(admin)_" if registered and registered.admin else ""))
     step = state.next_step
     next_line = MSG.help_next_step.format(step=step.value) if step else MSG.help_all_set
+    if state.foreign:
+        next_line = MSG.database_owned.format(owner=state.owner)
     head = [section(prefix)] if prefix else []
     return Reply.of(
         [*head, section(MSG.help_header), section(next_line), section("\n".join(lines)), context(MSG.help_admin_note)]

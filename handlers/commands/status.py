@@ -29,7 +29,9 @@ def status_lines(current: SyncStatus) -> list[str]:
     else:
         first = MSG.status_in_progress
     lines = [first]
-    if current.state is SyncState.NOT_STARTED and state.next_step:
+    if current.state is SyncState.NOT_STARTED and state.foreign:
+        lines.append(MSG.database_owned.format(owner=state.owner))
+    elif current.state is SyncState.NOT_STARTED and state.next_step:
         lines.append(MSG.status_next.format(step=state.next_step.value))
     if current.state is SyncState.IN_PROGRESS:
         lines += [_progress_line(item) for item in current.running]
