@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select, table
 
@@ -25,7 +25,6 @@ from bot.simulator import DEFAULT_USERNAME, Request, simulate_activity
 from bot.sync.cycle import CycleOutcome, run_cycle
 from handlers.commands.status import duration
 from storage import mirror
-from storage.types import utcnow
 
 # The objects the opening line counts, as a sales team would name its data.
 SHOWN_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
@@ -33,6 +32,12 @@ SHOWN_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
 _ROUNDS = ((3, 5, 1), (4, 6, 2))
 _DURING_OUTAGE = (2, 3, 1)
 _EXPIRED_PASSWORD = "INVALID_OPERATION_WITH_EXPIRED_PASSWORD"
+# The demo's day: how long the admin looks at the first load before reps' edits start,
+# how long after them `/sync now` is typed, and how long the admin takes to notice the
+# alert and get a new password (the scheduled cycles go on failing meanwhile, unshown).
+_BEFORE_EDITS = timedelta(minutes=2)
+_BEFORE_SYNC_NOW = timedelta(minutes=3)
+_BEFORE_NEW_PASSWORD = timedelta(minutes=24)
 # Set after the password expired (Salesforce sends a new token with every new password).
 _NEW_PASSWORD = "Sync-Passw0rd-2026!"
 _NEW_TOKEN = "mNoP3456qRsT7890uVwX1234"
@@ -113,9 +118,11 @@ def first_load(demo: Demo) -> None:
 def everyday_cycles(demo: Demo) -> None:
     """Reps change things; `/sync now` and then the schedule bring the changes in."""
     demo.narrate(MSG.demo_scene_everyday.format(interval=duration(demo.services.settings.sync_interval)))
+    demo.clock.advance(_BEFORE_EDITS)
     for number, (creates, updates, deletes) in enumerate(_ROUNDS):
         _activity(demo, seed=number, creates=creates, updates=updates, deletes=deletes)
         if number == 0:
+            demo.clock.advance(_BEFORE_SYNC_NOW)
             demo.command("now")
             _check(_run(demo))
         else:
@@ -143,6 +150,7 @@ def recovery(demo: Demo) -> None:
     demo.narrate(MSG.demo_scene_recovery)
     creates, updates, deletes = _DURING_OUTAGE
     _activity(demo, seed=len(_ROUNDS), creates=creates, updates=updates, deletes=deletes)
+    demo.clock.advance(_BEFORE_NEW_PASSWORD)
     _new_password(demo)
     demo.note(MSG.demo_password_reset.format(username=DEFAULT_USERNAME))
     demo.credentials(password=_NEW_PASSWORD, security_token=_NEW_TOKEN, filled=MSG.demo_modal_refilled)
@@ -194,14 +202,14 @@ def _activity(demo: Demo, *, seed: int, creates: int, updates: int, deletes: int
 
 
 def _scheduled_cycle(demo: Demo, *, expect: str = "succeeded") -> None:
-    interval = demo.services.settings.sync_interval
     demo.note(MSG.demo_next_cycle)
-    # The demo does not wait out SYNCBOT_SYNC_INTERVAL: the cycle is claimed as if it had passed.
-    _check(_run(demo, now=utcnow() + timedelta(seconds=interval)), expect=expect)
+    # The demo does not wait out SYNCBOT_SYNC_INTERVAL: its clock moves on by it, for syncbot and Salesforce.
+    demo.clock.advance(demo.services.settings.sync_interval)
+    _check(_run(demo), expect=expect)
 
 
-def _run(demo: Demo, *, now: datetime | None = None) -> CycleOutcome | None:
-    return run_cycle(demo.services, demo.team_id, now=now)
+def _run(demo: Demo) -> CycleOutcome | None:
+    return run_cycle(demo.services, demo.team_id)
 
 
 def _check(outcome: CycleOutcome | None, *, expect: str = "succeeded") -> None:
