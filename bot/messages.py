@@ -156,7 +156,8 @@ class _Messages:
     field_unsyncable_compound: Final = "compound field: its parts sync as their own columns"
     fields_header: Final = "*Fields the sync user can see*, per object:"
     fields_object_line: Final = "*{name}* → `{table}`: {visible} synced, {hidden} hidden{extra}"
-    fields_unsyncable_count: Final = ", {count} can't be synced"
+    fields_unsyncable_count: Final = ", {count} can't be synced: {fields}"
+    fields_unsyncable_reason: Final = "{fields} ({reason})"
     fields_object_unavailable: Final = "*{name}*: not visible to the sync user (left out)"
     fields_footer_before: Final = (
         "See one object with `/sync fields Lead`; leave a field out with `/sync hide Lead.Field`. "
