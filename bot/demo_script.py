@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import func, select, table
+from sqlalchemy import column, func, select, table, true
 
 from bot import status as sync_status
 from bot.demo import ALERT_CHANNEL_NAME, Demo
@@ -61,6 +61,7 @@ def play(demo: Demo, *, kept: bool) -> None:
     recovery(demo)
     demo.narrate(MSG.demo_scene_duplicates)
     demo.command("duplicates", limit=7, tail=2)
+    _save_sent_file(demo)
     ending(demo, kept=kept)
 
 
@@ -167,6 +168,25 @@ def _new_password(demo: Demo) -> None:
     user.password, user.security_token = _NEW_PASSWORD, _NEW_TOKEN
 
 
+def _save_sent_file(demo: Demo) -> None:
+    """Put the file the bot just sent by direct message next to the database, and say where:
+    the terminal has no Slack to open it in. An existing file is never overwritten."""
+    deadline = time.monotonic() + _WAIT
+    while not demo.slack.uploaded_files() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    files = demo.slack.uploaded_files()
+    if not files or files[-1].content is None:
+        return
+    sent = files[-1]
+    path = demo.database.with_name(f"{demo.database.stem}-{sent.filename}")
+    try:
+        with path.open("xb") as out:
+            out.write(sent.content)
+    except FileExistsError:
+        return
+    demo.note(MSG.demo_file_saved.format(filename=sent.filename, path=path))
+
+
 def ending(demo: Demo, *, kept: bool) -> None:
     """The state it is left in, and where the copy is."""
     demo.narrate(MSG.demo_scene_end)
@@ -174,9 +194,13 @@ def ending(demo: Demo, *, kept: bool) -> None:
     with demo.services.db.engine.connect() as connection:
         tables = mirror.existing_tables(connection)
         rows = sum(connection.execute(select(func.count()).select_from(table(name))).scalar_one() for name in tables)
+        # Deleted records stay as rows with isdeleted set, as Salesforce's recycle bin keeps them: said, not hidden.
+        deleted = sum(connection.execute(select(func.count()).select_from(table(name))
+                                         .where(column("isdeleted").is_(true()))).scalar_one() for name in tables)
     path = demo.database
     demo.say("")
-    demo.say(MSG.demo_database.format(path=path, count=len(tables), tables=", ".join(tables), rows=f"{rows:,}"))
+    demo.say(MSG.demo_database.format(path=path, count=len(tables), tables=", ".join(tables), rows=f"{rows:,}",
+                                      live=f"{rows - deleted:,}", deleted=f"{deleted:,}"))
     demo.say(MSG.demo_sqlite_hint.format(path=path))
     demo.say(MSG.demo_database_kept if kept else MSG.demo_database_temporary)
 

@@ -773,10 +773,15 @@ class _Messages:
     demo_password_reset: Final = (
         "the admin sets a new password for {username} in Salesforce, which emails a new security token"
     )
-    demo_database: Final = "The local database {path} has {count} synced tables ({rows} rows): {tables}."
-    demo_sqlite_hint: Final = (
-        'Look inside: sqlite3 {path} "SELECT firstname, lastname, email_address, company FROM sf_lead LIMIT 5"'
+    demo_database: Final = (
+        "The local database {path} has {count} synced tables: {tables}. They hold {rows} rows: {live} live "
+        "records and {deleted} deleted in Salesforce, kept with `isdeleted` set so the copy shows what was deleted."
     )
+    demo_sqlite_hint: Final = (
+        'Look inside: sqlite3 {path} "SELECT firstname, lastname, email_address, company FROM sf_lead '
+        'WHERE NOT isdeleted LIMIT 5"'
+    )
+    demo_file_saved: Final = "the direct message holds {filename}; the demo saved it as {path}"
     demo_database_temporary: Final = (
         "It is a temporary file, left for you to look at; `syncbot demo --database demo.db` keeps it where you say."
     )

@@ -63,11 +63,21 @@ def test_demo_walks_the_setup_the_first_load_a_failure_and_the_recovery(tmp_path
     assert "Caught up in this cycle: Contact 2, Lead" in output
     assert re.search(r"Duplicate people\* — shared emails: \*\d+\*", output)
     assert "I sent `duplicates.csv` to you in a direct message" in output
+    # The file the direct message holds is where the demo says.
+    saved = tmp_path / "demo-duplicates.csv"
+    assert f"[the direct message holds duplicates.csv; the demo saved it as {saved.resolve()}]" in output
+    assert saved.read_text(encoding="utf-8").count("@") > 194
+    # Which fields can't be synced, and why.
+    assert "3 can't be synced: `BillingAddress`, `ShippingAddress`, `Headquarters__c` (compound field" in output
     # It ends with the state, the database and how to look into it.
     ending = output.split("== Where things stand", 1)[1]
     assert "\n    Last Synced " in ending
     assert f"The local database {database.resolve()} has 8 synced tables" in ending
-    assert f'sqlite3 {database.resolve()} "SELECT' in ending
+    assert f'sqlite3 {database.resolve()} "SELECT' in ending and "WHERE NOT isdeleted LIMIT 5" in ending
+    # The rows add up: live records plus the deleted ones kept with isdeleted set.
+    total, live, deleted = (int(n.replace(",", "")) for n in re.search(
+        r"They hold ([\d,]+) rows: ([\d,]+) live records and ([\d,]+) deleted in Salesforce", ending).groups())
+    assert total == live + deleted and deleted == 4
     assert DEFAULT_PASSWORD not in output and "Passw0rd" not in output
     engine = create_engine(f"sqlite:///{database}")
     with engine.connect() as conn:
