@@ -19,6 +19,7 @@ from datetime import timedelta
 from sqlalchemy import column, func, select, table, true
 
 from bot import status as sync_status
+from bot.alerts.progress import PROGRESS_EVERY, update_progress
 from bot.demo import ALERT_CHANNEL_NAME, Demo
 from bot.messages import MSG
 from bot.simulator import DEFAULT_USERNAME, Request, simulate_activity
@@ -35,6 +36,7 @@ _EXPIRED_PASSWORD = "INVALID_OPERATION_WITH_EXPIRED_PASSWORD"
 # The demo's day: how long the admin looks at the first load before reps' edits start,
 # how long after them `/sync now` is typed, and how long the admin takes to notice the
 # alert and get a new password (the scheduled cycles go on failing meanwhile, unshown).
+_LOAD_SO_FAR = timedelta(seconds=40)
 _BEFORE_EDITS = timedelta(minutes=2)
 _BEFORE_SYNC_NOW = timedelta(minutes=3)
 _BEFORE_NEW_PASSWORD = timedelta(minutes=24)
@@ -105,13 +107,20 @@ def first_load(demo: Demo) -> None:
     loading.start()
     try:
         if hold.wait_until_held(loading) and _wait_for_rows(demo, loading):
-            demo.command("status")
+            # A real first load reads for a while: the demo's clock moves on, so rates and time left show.
+            demo.clock.advance(_LOAD_SO_FAR)
+            # What the scheduler's progress job does every few seconds: the live message in the channel.
+            update_progress(demo.services)
             demo.channel_news()
+            demo.command("status")
     finally:
         hold.release()
         loading.join(_WAIT * 4)
         demo.salesforce.remove_request_hook(hold)
     _check(outcome[0] if outcome else None)
+    # The progress job's next round, a few seconds on: the message's last edit shows every object read.
+    demo.clock.advance(PROGRESS_EVERY)
+    update_progress(demo.services)
     demo.channel_news()
     demo.command("status")
 

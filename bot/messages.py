@@ -260,6 +260,7 @@ class _Messages:
     status_progress_rate: Final = ", {rate:,.0f} rows/s"
     status_progress_left: Final = ", about {left} left"
     status_progress_done: Final = "{object} ({method}): {done:,} rows, done"
+    status_waiting: Final = "Not started yet: {objects}."
     status_running_since: Final = "This cycle started {when}."
     status_previous_sync: Final = "Last Synced {when}."
     status_sync_requested: Final = "A cycle was asked for with `/sync now`; it starts within seconds."

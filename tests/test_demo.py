@@ -43,15 +43,21 @@ def test_demo_walks_the_setup_the_first_load_a_failure_and_the_recovery(tmp_path
     assert "Alerts will be posted to #sales-ops: I joined it and posted a test message." in output
     assert f"{POST}:wave: @ada chose this channel" in output
     # `/sync status` half-way through the first load, with an object done and one under way.
-    during = output.split("== The first load", 1)[1].split(POST, 1)[0]
+    during = output.split("== The first load", 1)[1].split("#sales-ops  syncbot (edited): ", 1)[0]
     assert "\n    Sync in Progress\n" in during
     assert re.search(r"\(REST\): [\d,]+ rows, done\n", during)
-    assert re.search(r"\(REST\): [\d,]+ of about [\d,]+ rows", during)
+    # The load has read for a while on the demo's clock: a rate and the time left, and what comes next.
+    assert re.search(r"\(REST\): [\d,]+ of about [\d,]+ rows, [\d,]+ rows/s, about \d+ s left\n", during)
+    assert "\n    Not started yet: Lead, Opportunity, OpportunityContactRole, User.\n" in during
+    # The live progress message the README describes: posted during the load, edited when it is done.
+    assert f"{POST}:hourglass_flowing_sand: *First load from Salesforce*: 3 of 8 objects read" in during
+    assert "waiting" in during and "rows/s" in during.split("> /sync status", 1)[0]
+    assert "(edited): :white_check_mark: *First load from Salesforce*: all 8 objects read." in output
     assert f"{POST}:tada: *The first load is done*" in output
     # Everyday cycles: what changed, by `/sync now` and by the schedule.
     assert "Last cycle: Contact 0 new, 3 updated, 0 deleted; Lead 3 new" in output
     assert re.search(r"\*Succeeded\* (just now|\d+ s ago) · scheduled\n.*4 new.*\n.*\n.*\*Succeeded\* 5 min ago · `/sync now`\n"
-                     r".*3 new.*\n.*\n.*\*Succeeded\* 10 min ago · `/sync start`", output)
+                     r".*3 new.*\n.*\n.*\*Succeeded\* \d+ min ago · `/sync start`", output)
     # The expired password: one alert for two failed cycles, `/sync status` Failed, then the recovery.
     assert output.count(f"{POST}:red_circle: *The Salesforce sync is failing:*") == 1
     assert "INVALID_OPERATION_WITH_EXPIRED_PASSWORD (The users password has expired" in output
