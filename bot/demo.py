@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,13 @@ from bot.config import Settings
 from bot.errors import UserInputError
 from bot.messages import MSG
 from bot.runtime import Services, build_services
-from bot.simulator import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME, SalesforceSimulator,
+from bot.simulator import (DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, DEFAULT_USERNAME, SalesforceSimulator, SimClock,
                            build_large_demo_org)
 from bot.setup.credentials import CredentialsForm
 from bot.slack_standin import SlackRequestSender, SlackWebApiStandIn, ack_text
 from handlers.credentials_modal import submission_values
 from handlers.web import serving_in_background
+from storage.types import running_on
 
 ADMIN = "UDEMOADMIN"
 ADMIN_NAME = "ada"
@@ -65,6 +67,8 @@ class Demo:
     services: Services
     say: Callable[[str], None]
     database: Path
+    # The demo's day: Salesforce and syncbot both read it; the script moves it between scenes.
+    clock: SimClock
     # Channel messages already printed, by ts, with the text they had (an edited one prints again).
     _printed: dict[str, str] = field(default_factory=dict)
 
@@ -181,8 +185,13 @@ def run_demo(*, database: Path | None = None, say: Callable[[str], None] = print
 @contextmanager
 def running_demo(path: Path, say: Callable[[str], None]) -> Iterator[Demo]:
     """The simulator with the demo's org, the Slack stand-in with its admin and alert
-    channel, and the real bot between them on the SQLite database at ``path``."""
-    with SalesforceSimulator(orgs=[build_large_demo_org()]) as salesforce, SlackWebApiStandIn() as slack:
+    channel, and the real bot between them on the SQLite database at ``path``.
+
+    Salesforce and syncbot share one clock that runs from now and that the script moves on
+    by minutes between scenes, so every time printed reads as it would in a real day."""
+    clock = SimClock(datetime.now(timezone.utc), frozen=False)
+    with (SalesforceSimulator(orgs=[build_large_demo_org(clock=clock)], clock=clock) as salesforce,
+          SlackWebApiStandIn() as slack, running_on(clock.now)):
         slack.add_user(ADMIN, name=ADMIN_NAME, is_admin=True)
         # A public channel the bot is not in yet: `/sync channel` joins it.
         slack.add_channel(ALERT_CHANNEL, name=ALERT_CHANNEL_NAME, is_member=False)
@@ -198,6 +207,7 @@ def running_demo(path: Path, say: Callable[[str], None]) -> Iterator[Demo]:
         try:
             with serving_in_background(services) as url:
                 yield Demo(slack=slack, sender=SlackRequestSender(url, _SIGNING_SECRET, web_api=slack),
-                           salesforce=salesforce, services=services, say=say, database=path)
+                           salesforce=salesforce, services=services, say=say, database=path,
+                           clock=clock)
         finally:
             services.db.dispose()

@@ -14,18 +14,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import func, select, table
+from sqlalchemy import column, func, select, table, true
 
 from bot import status as sync_status
+from bot.alerts.progress import PROGRESS_EVERY, update_progress
 from bot.demo import ALERT_CHANNEL_NAME, Demo
 from bot.messages import MSG
 from bot.simulator import DEFAULT_USERNAME, Request, simulate_activity
 from bot.sync.cycle import CycleOutcome, run_cycle
 from handlers.commands.status import duration
 from storage import mirror
-from storage.types import utcnow
 
 # The objects the opening line counts, as a sales team would name its data.
 SHOWN_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
@@ -33,6 +33,13 @@ SHOWN_OBJECTS = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
 _ROUNDS = ((3, 5, 1), (4, 6, 2))
 _DURING_OUTAGE = (2, 3, 1)
 _EXPIRED_PASSWORD = "INVALID_OPERATION_WITH_EXPIRED_PASSWORD"
+# The demo's day: how long the admin looks at the first load before reps' edits start,
+# how long after them `/sync now` is typed, and how long the admin takes to notice the
+# alert and get a new password (the scheduled cycles go on failing meanwhile, unshown).
+_LOAD_SO_FAR = timedelta(seconds=40)
+_BEFORE_EDITS = timedelta(minutes=2)
+_BEFORE_SYNC_NOW = timedelta(minutes=3)
+_BEFORE_NEW_PASSWORD = timedelta(minutes=24)
 # Set after the password expired (Salesforce sends a new token with every new password).
 _NEW_PASSWORD = "Sync-Passw0rd-2026!"
 _NEW_TOKEN = "mNoP3456qRsT7890uVwX1234"
@@ -56,6 +63,7 @@ def play(demo: Demo, *, kept: bool) -> None:
     recovery(demo)
     demo.narrate(MSG.demo_scene_duplicates)
     demo.command("duplicates", limit=7, tail=2)
+    _save_sent_file(demo)
     ending(demo, kept=kept)
 
 
@@ -99,13 +107,20 @@ def first_load(demo: Demo) -> None:
     loading.start()
     try:
         if hold.wait_until_held(loading) and _wait_for_rows(demo, loading):
-            demo.command("status")
+            # A real first load reads for a while: the demo's clock moves on, so rates and time left show.
+            demo.clock.advance(_LOAD_SO_FAR)
+            # What the scheduler's progress job does every few seconds: the live message in the channel.
+            update_progress(demo.services)
             demo.channel_news()
+            demo.command("status")
     finally:
         hold.release()
         loading.join(_WAIT * 4)
         demo.salesforce.remove_request_hook(hold)
     _check(outcome[0] if outcome else None)
+    # The progress job's next round, a few seconds on: the message's last edit shows every object read.
+    demo.clock.advance(PROGRESS_EVERY)
+    update_progress(demo.services)
     demo.channel_news()
     demo.command("status")
 
@@ -113,9 +128,11 @@ def first_load(demo: Demo) -> None:
 def everyday_cycles(demo: Demo) -> None:
     """Reps change things; `/sync now` and then the schedule bring the changes in."""
     demo.narrate(MSG.demo_scene_everyday.format(interval=duration(demo.services.settings.sync_interval)))
+    demo.clock.advance(_BEFORE_EDITS)
     for number, (creates, updates, deletes) in enumerate(_ROUNDS):
         _activity(demo, seed=number, creates=creates, updates=updates, deletes=deletes)
         if number == 0:
+            demo.clock.advance(_BEFORE_SYNC_NOW)
             demo.command("now")
             _check(_run(demo))
         else:
@@ -143,6 +160,7 @@ def recovery(demo: Demo) -> None:
     demo.narrate(MSG.demo_scene_recovery)
     creates, updates, deletes = _DURING_OUTAGE
     _activity(demo, seed=len(_ROUNDS), creates=creates, updates=updates, deletes=deletes)
+    demo.clock.advance(_BEFORE_NEW_PASSWORD)
     _new_password(demo)
     demo.note(MSG.demo_password_reset.format(username=DEFAULT_USERNAME))
     demo.credentials(password=_NEW_PASSWORD, security_token=_NEW_TOKEN, filled=MSG.demo_modal_refilled)
@@ -159,6 +177,25 @@ def _new_password(demo: Demo) -> None:
     user.password, user.security_token = _NEW_PASSWORD, _NEW_TOKEN
 
 
+def _save_sent_file(demo: Demo) -> None:
+    """Put the file the bot just sent by direct message next to the database, and say where:
+    the terminal has no Slack to open it in. An existing file is never overwritten."""
+    deadline = time.monotonic() + _WAIT
+    while not demo.slack.uploaded_files() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    files = demo.slack.uploaded_files()
+    if not files or files[-1].content is None:
+        return
+    sent = files[-1]
+    path = demo.database.with_name(f"{demo.database.stem}-{sent.filename}")
+    try:
+        with path.open("xb") as out:
+            out.write(sent.content)
+    except FileExistsError:
+        return
+    demo.note(MSG.demo_file_saved.format(filename=sent.filename, path=path))
+
+
 def ending(demo: Demo, *, kept: bool) -> None:
     """The state it is left in, and where the copy is."""
     demo.narrate(MSG.demo_scene_end)
@@ -166,9 +203,13 @@ def ending(demo: Demo, *, kept: bool) -> None:
     with demo.services.db.engine.connect() as connection:
         tables = mirror.existing_tables(connection)
         rows = sum(connection.execute(select(func.count()).select_from(table(name))).scalar_one() for name in tables)
+        # Deleted records stay as rows with isdeleted set, as Salesforce's recycle bin keeps them: said, not hidden.
+        deleted = sum(connection.execute(select(func.count()).select_from(table(name))
+                                         .where(column("isdeleted").is_(true()))).scalar_one() for name in tables)
     path = demo.database
     demo.say("")
-    demo.say(MSG.demo_database.format(path=path, count=len(tables), tables=", ".join(tables), rows=f"{rows:,}"))
+    demo.say(MSG.demo_database.format(path=path, count=len(tables), tables=", ".join(tables), rows=f"{rows:,}",
+                                      live=f"{rows - deleted:,}", deleted=f"{deleted:,}"))
     demo.say(MSG.demo_sqlite_hint.format(path=path))
     demo.say(MSG.demo_database_kept if kept else MSG.demo_database_temporary)
 
@@ -194,14 +235,14 @@ def _activity(demo: Demo, *, seed: int, creates: int, updates: int, deletes: int
 
 
 def _scheduled_cycle(demo: Demo, *, expect: str = "succeeded") -> None:
-    interval = demo.services.settings.sync_interval
     demo.note(MSG.demo_next_cycle)
-    # The demo does not wait out SYNCBOT_SYNC_INTERVAL: the cycle is claimed as if it had passed.
-    _check(_run(demo, now=utcnow() + timedelta(seconds=interval)), expect=expect)
+    # The demo does not wait out SYNCBOT_SYNC_INTERVAL: its clock moves on by it, for syncbot and Salesforce.
+    demo.clock.advance(demo.services.settings.sync_interval)
+    _check(_run(demo), expect=expect)
 
 
-def _run(demo: Demo, *, now: datetime | None = None) -> CycleOutcome | None:
-    return run_cycle(demo.services, demo.team_id, now=now)
+def _run(demo: Demo) -> CycleOutcome | None:
+    return run_cycle(demo.services, demo.team_id)
 
 
 def _check(outcome: CycleOutcome | None, *, expect: str = "succeeded") -> None:

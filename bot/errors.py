@@ -72,12 +72,15 @@ class SalesforceError(SyncbotError):
 
 
 class LoginFailed(SalesforceError):
-    """Salesforce refused the login; ``field`` names the modal input to fix."""
+    """Salesforce refused the login; ``field`` names the modal input to fix, ``answer`` is
+    Salesforce's own code and words, ``kind`` the failure kind a sync cycle records."""
 
-    def __init__(self, message: str, *, code: str, field: str) -> None:
+    def __init__(self, message: str, *, code: str, field: str, answer: str = "", kind: str = "login") -> None:
         super().__init__(message)
         self.code = code
         self.field = field
+        self.answer = answer or code
+        self.kind = kind
 
 
 class FieldRefused(SalesforceError):

@@ -122,9 +122,9 @@ class _Messages:
         "The tables were created from the fields of the Salesforce org {tables_org}; these credentials "
         "log in to the org {new}. Enter credentials of a user of {tables_org}."
     )
-    stored_login_failed: Final = (
-        "The stored Salesforce credentials no longer work: {reason} Enter new ones with `/sync credentials`."
-    )
+    # A stored login Salesforce refuses, outside the modal: its words once, then the one advice for its kind.
+    stored_login_failed: Final = "Salesforce refused the stored login: {answer}. {advice}"
+    stored_login_refused: Final = "Salesforce refused the stored login: {answer}."
     credentials_saved: Final = (
         "Logged in to Salesforce as *{username}*: org *{org_name}* (`{org_id}`), {kind}. "
         "The credentials are stored encrypted."
@@ -156,7 +156,8 @@ class _Messages:
     field_unsyncable_compound: Final = "compound field: its parts sync as their own columns"
     fields_header: Final = "*Fields the sync user can see*, per object:"
     fields_object_line: Final = "*{name}* → `{table}`: {visible} synced, {hidden} hidden{extra}"
-    fields_unsyncable_count: Final = ", {count} can't be synced"
+    fields_unsyncable_count: Final = ", {count} can't be synced: {fields}"
+    fields_unsyncable_reason: Final = "{fields} ({reason})"
     fields_object_unavailable: Final = "*{name}*: not visible to the sync user (left out)"
     fields_footer_before: Final = (
         "See one object with `/sync fields Lead`; leave a field out with `/sync hide Lead.Field`. "
@@ -259,6 +260,7 @@ class _Messages:
     status_progress_rate: Final = ", {rate:,.0f} rows/s"
     status_progress_left: Final = ", about {left} left"
     status_progress_done: Final = "{object} ({method}): {done:,} rows, done"
+    status_waiting: Final = "Not started yet: {objects}."
     status_running_since: Final = "This cycle started {when}."
     status_previous_sync: Final = "Last Synced {when}."
     status_sync_requested: Final = "A cycle was asked for with `/sync now`; it starts within seconds."
@@ -384,7 +386,13 @@ class _Messages:
     alert_failing_since_never: Final = "Failing since {since}. No sync has succeeded yet."
     alert_todo: Final = "*What to do:* {advice}"
     alert_what: Final = {
-        "login": "Salesforce no longer accepts the sync user's login",
+        "login": "Salesforce no longer accepts the sync user's password or security token",
+        "password_expired": "the sync user's Salesforce password has expired",
+        "locked_out": "Salesforce has locked the sync user out after too many failed logins",
+        "user_inactive": "the sync user is inactive or frozen in Salesforce",
+        "login_restricted": "the sync user's profile refuses logins from this server or at this hour",
+        "no_api": "Salesforce doesn't let the sync user use the API",
+        "org_locked": "Salesforce has locked the org",
         "request_limit": "the org's daily Salesforce API requests are used up",
         "quota": "syncbot stopped at its share of the org's daily API requests",
         "unavailable": "Salesforce can't be reached",
@@ -397,8 +405,32 @@ class _Messages:
     # What to do about a failure, by kind: said by `/sync status` and by the failure alert.
     failure_advice: Final = {
         "login": (
-            "Reset the sync user's security token (or password) in Salesforce, then enter the new ones "
-            "with `/sync credentials`. Cycles start again by themselves once the login works."
+            "Enter the sync user's current password and newest security token with `/sync credentials` "
+            "(in Salesforce, Settings → Reset My Security Token emails a new one)."
+        ),
+        "password_expired": (
+            "Log in to Salesforce as the sync user and set a new password, then enter it with `/sync credentials`, "
+            "together with the security token Salesforce emails after the change."
+        ),
+        "locked_out": (
+            "Have an admin of the org unlock the sync user (Setup → Users), or wait until the lockout ends, then "
+            "enter the right password with `/sync credentials`."
+        ),
+        "user_inactive": (
+            "Have an admin of the org activate or unfreeze the sync user (Setup → Users), or enter another "
+            "user's login with `/sync credentials`."
+        ),
+        "login_restricted": (
+            "Have an admin of the org let the sync user in from this server at any hour: its profile's "
+            "Login IP Ranges and Login Hours. Cycles start again by themselves once Salesforce lets it in."
+        ),
+        "no_api": (
+            "Have an admin of the org give the sync user 'API Enabled' (on its profile or a permission set); "
+            "the org's edition must include the API. Cycles start again by themselves once it is on."
+        ),
+        "org_locked": (
+            "Ask the org's admins or Salesforce support why the org is locked; nothing needs changing in "
+            "syncbot, and cycles start again by themselves once Salesforce unlocks it."
         ),
         "request_limit": (
             "Wait: Salesforce counts API requests over a rolling 24 hours, so requests become available "
@@ -758,10 +790,15 @@ class _Messages:
     demo_password_reset: Final = (
         "the admin sets a new password for {username} in Salesforce, which emails a new security token"
     )
-    demo_database: Final = "The local database {path} has {count} synced tables ({rows} rows): {tables}."
-    demo_sqlite_hint: Final = (
-        'Look inside: sqlite3 {path} "SELECT firstname, lastname, email_address, company FROM sf_lead LIMIT 5"'
+    demo_database: Final = (
+        "The local database {path} has {count} synced tables: {tables}. They hold {rows} rows: {live} live "
+        "records and {deleted} deleted in Salesforce, kept with `isdeleted` set so the copy shows what was deleted."
     )
+    demo_sqlite_hint: Final = (
+        'Look inside: sqlite3 {path} "SELECT firstname, lastname, email_address, company FROM sf_lead '
+        'WHERE NOT isdeleted LIMIT 5"'
+    )
+    demo_file_saved: Final = "the direct message holds {filename}; the demo saved it as {path}"
     demo_database_temporary: Final = (
         "It is a temporary file, left for you to look at; `syncbot demo --database demo.db` keeps it where you say."
     )

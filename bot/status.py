@@ -13,7 +13,7 @@ from bot.runtime import Services
 from bot.setup import progress
 from bot.setup.progress import Progress
 from bot.sync.failures import FailureKind
-from storage import runs, workspaces
+from storage import catalog, runs, workspaces
 from storage.models import SyncRun, SyncRunObject
 from storage.types import utcnow
 
@@ -62,6 +62,8 @@ class SyncStatus:
     failure_kind: FailureKind | None = None
     failing_since: datetime | None = None
     running: list[ObjectProgress] = field(default_factory=list)
+    # During the first load: the objects it has not begun yet, in the order it reads them.
+    waiting: list[str] = field(default_factory=list)
     running_since: datetime | None = None
     changes: list[ObjectChanges] = field(default_factory=list)
     sync_requested: bool = False
@@ -78,6 +80,9 @@ def current(services: Services, team_id: str) -> SyncStatus:
         changed = runs.objects_of(session, succeeded.id) if succeeded else []
         failing_since = runs.failing_since(session, team_id)
         workspace = workspaces.get(session, team_id)
+        begun = {item.object_name for item in running}
+        waiting = ([obj.object_name for obj in catalog.objects(session, team_id)
+                    if obj.available and obj.object_name not in begun] if running and succeeded is None else [])
     status = SyncStatus(
         state=SyncState.NOT_STARTED,
         progress=state,
@@ -89,7 +94,7 @@ def current(services: Services, team_id: str) -> SyncStatus:
         return status
     if latest is not None and latest.status == "running":
         return replace(status, state=SyncState.IN_PROGRESS, running=[object_progress(item) for item in running],
-                       running_since=latest.started_at)
+                       running_since=latest.started_at, waiting=waiting)
     if finished is not None and finished.status == "failed":
         return replace(status, state=SyncState.FAILED, failure=finished.error, failing_since=failing_since,
                        failure_kind=_kind(finished))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -36,6 +38,23 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
 
+# The clock syncbot reads; None is the real one. Only `syncbot demo` sets another, to move
+# through a day in seconds: production never does.
+_clock: Callable[[], datetime] | None = None
+
+
 def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(timezone.utc)
+    """The current time, aware, in UTC (by the clock :func:`running_on` set, if any)."""
+    clock = _clock
+    return clock() if clock is not None else datetime.now(timezone.utc)
+
+
+@contextmanager
+def running_on(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Every reading of :func:`utcnow` in this process takes ``clock`` for the block."""
+    global _clock
+    previous, _clock = _clock, clock
+    try:
+        yield
+    finally:
+        _clock = previous

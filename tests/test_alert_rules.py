@@ -6,9 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from bot.alerts.kinds import AlertKind
 from bot.alerts.sender import send_pending
+from bot.messages import MSG
 from bot.runtime import Services
 from bot.slack_standin import SlackWebApiStandIn
+from bot.sync.failures import FailureKind
+from handlers.alerts import alert_message
 from storage.alert_models import AlertOutbox
 from storage.models import SyncRun
 from tests.support.alerting import posted
@@ -41,18 +45,19 @@ def test_failure_is_told_once_a_new_kind_again_and_the_recovery_with_what_was_ca
     assert "Failing since <!date^" in failure[0] and "2026-11-02 08:05 UTC" in failure[0]
     assert "Last successful sync: <!date^" in failure[0] and "2026-11-02 08:10 UTC" in failure[0]
 
-    finish_run(services, status="failed", started=T0 + 4 * MIN, failure_kind="login",
-               error="The stored Salesforce credentials no longer work: the password expired.")
-    finish_run(services, status="failed", started=T0 + 5 * MIN, failure_kind="login",
-               error="The stored Salesforce credentials no longer work: the password expired.")
+    finish_run(services, status="failed", started=T0 + 4 * MIN, failure_kind="password_expired",
+               error="Salesforce refused the stored login: INVALID_OPERATION_WITH_EXPIRED_PASSWORD (expired).")
+    finish_run(services, status="failed", started=T0 + 5 * MIN, failure_kind="password_expired",
+               error="Salesforce refused the stored login: INVALID_OPERATION_WITH_EXPIRED_PASSWORD (expired).")
     changed = posted(services, slack)[2:]
     assert len(changed) == 1
     assert changed[0].startswith(
         ":red_circle: *The Salesforce sync is still failing, now for another reason:* "
-        "Salesforce no longer accepts the sync user's login."
+        "the sync user's Salesforce password has expired."
     )
-    assert "Reset the sync user's security token (or password) in Salesforce, then enter the new ones with " \
-           "`/sync credentials`." in changed[0]
+    assert changed[0].count("INVALID_OPERATION_WITH_EXPIRED_PASSWORD") == 1
+    assert "*What to do:* " + MSG.failure_advice["password_expired"] in changed[0]
+    assert "Security Token" not in changed[0]
     assert "2026-11-02 08:05 UTC" in changed[0]  # failing since the first failure, whatever its kind
 
     finish_run(services, status="succeeded", started=T0 + 6 * MIN, seconds=30,
@@ -157,3 +162,15 @@ def test_notable_events_say_who(bot: RunningBot) -> None:
         "this channel hears when it is done.",
         ":key: <@UADMIN0001> changed the Salesforce credentials (org *Acme Corp*).",
     ]
+
+
+@pytest.mark.parametrize("kind", list(FailureKind))
+def test_every_failure_kind_says_what_it_is_and_one_advice_for_it_once(kind: FailureKind) -> None:
+    facts = {"failure_kind": str(kind), "error": "Salesforce said so.", "since": "2026-11-02T08:05:00+00:00",
+             "last_ok": "2026-11-02T08:00:00+00:00", "other_kind": False}
+    text = alert_message(AlertKind.FAILED, facts).text
+    assert MSG.alert_what[kind] in text
+    assert text.count("What to do") == 1 and text.count(MSG.failure_advice[kind]) == 1
+    assert not any(advice in text for name, advice in MSG.failure_advice.items() if name != kind)
+    # Posted in a channel: nothing written for the modal's "enter it here".
+    assert " here" not in text

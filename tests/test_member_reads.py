@@ -120,11 +120,11 @@ def test_a_refused_login_is_not_tried_again_by_every_member(sf_bot: RunningBot,
     first = sf_bot.reply("verify", user_id=MEMBER)
     again = [sf_bot.reply("verify", user_id=MEMBER) for _ in range(5)]
 
-    assert first.startswith("The stored Salesforce credentials no longer work:")
+    assert first.startswith("Salesforce refused the stored login: INVALID_LOGIN (")
     # Salesforce locks a user out after a few refused logins: members do not add to them.
     assert _logins(salesforce) == 1
-    assert all(answer.startswith("The last look at Salesforce, just now, failed: The stored Salesforce credentials "
-                                 "no longer work:") for answer in again)
+    assert all(answer.startswith("The last look at Salesforce, just now, failed: Salesforce refused the stored "
+                                 "login: INVALID_LOGIN (") for answer in again)
     assert "Members may make Salesforce answer again from <!date^" in again[0]
     assert "There is no earlier check to show." in again[0]
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from bot.logs import configure_logging
+from bot.messages import MSG
 from bot.simulator import DEFAULT_PASSWORD, DEFAULT_SECURITY_TOKEN, SalesforceSimulator
 from bot.slack_standin import SlackWebApiStandIn
 from tests.support.harness import RunningBot, running_bot, settings_env
@@ -152,8 +153,8 @@ def test_stored_credentials_that_stop_working_say_what_to_do(
     sf_bot.submit_credentials()
     salesforce.find_user("sync@acme.example")[1].password = "changed-in-salesforce"
     answer = sf_bot.reply("fields")
-    assert answer.startswith("The stored Salesforce credentials no longer work:")
-    assert answer.endswith("Enter new ones with `/sync credentials`.")
+    assert answer.startswith("Salesforce refused the stored login: INVALID_LOGIN (")
+    assert answer.endswith(MSG.failure_advice["login"])
 
 
 def test_salesforce_errors_during_describe_change_nothing(sf_bot: RunningBot, salesforce: SalesforceSimulator) -> None:

@@ -45,6 +45,10 @@ def test_unsyncable_binary_fields_are_shown_but_get_no_column(sf_bot: RunningBot
     overview = sf_bot.reply("fields")
     binary_objects = [line for line in overview.splitlines() if "can't be synced" in line]
     assert binary_objects, overview
+    # Which fields, and why, in the overview itself.
+    [contact] = [line for line in binary_objects if line.startswith("*Contact*")]
+    assert "can't be synced: " in contact
+    assert "`Photo__c` (binary content (base64) is not returned by queries of many rows)" in contact
     listing = sf_bot.reply("fields Contact")
     assert "`Photo__c` Photo (base64) — _can't be synced: binary content (base64)" in listing
     assert sf_bot.reply("hide Contact.Photo__c").startswith("`Contact.Photo__c` is not synced anyway")

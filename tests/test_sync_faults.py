@@ -92,9 +92,9 @@ def test_an_expired_password_names_the_fix(sf_bot: RunningBot, salesforce: Sales
     salesforce.set_login_fault(DEFAULT_USERNAME, "INVALID_OPERATION_WITH_EXPIRED_PASSWORD")
     assert cycle(sf_bot).status == "failed"
     status = sf_bot.ask("status", user_id=MEMBER)
-    assert status.startswith("Failed: The stored Salesforce credentials no longer work: This user's password has expired.")
-    assert "then enter the new ones with `/sync credentials`." in status
-    assert latest_run(sf_bot)[0].failure_kind == "login"
+    assert status.startswith("Failed: Salesforce refused the stored login: INVALID_OPERATION_WITH_EXPIRED_PASSWORD (")
+    assert "*What to do:* Log in to Salesforce as the sync user and set a new password" in status
+    assert latest_run(sf_bot)[0].failure_kind == "password_expired"
 
 
 def test_a_field_taken_away_by_field_level_security_leaves_the_cycle_green(sf_bot: RunningBot,

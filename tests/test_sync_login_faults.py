@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.alerts.sender import send_pending
+from bot.messages import MSG
 from bot.salesforce.gateway import LOGIN_ATTEMPTS
 from bot.simulator import DEFAULT_USERNAME, SalesforceSimulator
 from tests.support.harness import MEMBER, RunningBot
@@ -85,20 +86,21 @@ def test_an_outage_page_at_login_is_an_outage(sf_bot: RunningBot, salesforce: Sa
     assert cycle(sf_bot, quick).status == "succeeded"
 
 
-STORED = "Failed: The stored Salesforce credentials no longer work: "
+STORED = "Failed: Salesforce refused the stored login: "
 
 
 @pytest.mark.parametrize(("code", "kind", "words"), [
-    # The credentials, or their user: each still says so, and names the fix.
-    ("INVALID_LOGIN", "login", STORED + "Salesforce did not accept this username, password and security token"),
-    ("LOGIN_MUST_USE_SECURITY_TOKEN", "login", STORED + "This login needs the security token"),
-    ("INVALID_OPERATION_WITH_EXPIRED_PASSWORD", "login", STORED + "This user's password has expired"),
-    ("PASSWORD_LOCKOUT", "login", STORED + "Salesforce has locked this user out"),
-    ("INACTIVE_OWNER_OR_USER", "login", STORED + "This user is inactive (or frozen) in Salesforce"),
-    # The org, and limits: not the password either.
-    ("API_DISABLED_FOR_ORG", "login", "API access is disabled"),
-    ("ORG_LOCKED", "login", "Salesforce has locked this org"),
-    ("INSUFFICIENT_ACCESS", "login", "may not log in through the API"),
+    # The credentials, or their user: each its own kind, with the advice that fixes it.
+    ("INVALID_LOGIN", "login", STORED + "INVALID_LOGIN ("),
+    ("LOGIN_MUST_USE_SECURITY_TOKEN", "login", STORED + "LOGIN_MUST_USE_SECURITY_TOKEN ("),
+    ("INVALID_OPERATION_WITH_EXPIRED_PASSWORD", "password_expired", STORED + "INVALID_OPERATION_WITH_EXPIRED_PASSWORD ("),
+    ("PASSWORD_LOCKOUT", "locked_out", STORED + "PASSWORD_LOCKOUT ("),
+    ("INACTIVE_OWNER_OR_USER", "user_inactive", STORED + "INACTIVE_OWNER_OR_USER ("),
+    # The org: not the password either.
+    ("API_DISABLED_FOR_ORG", "no_api", STORED + "API_DISABLED_FOR_ORG ("),
+    ("ORG_LOCKED", "org_locked", STORED + "ORG_LOCKED ("),
+    ("INSUFFICIENT_ACCESS", "no_api", STORED + "INSUFFICIENT_ACCESS ("),
+    # Limits.
     ("REQUEST_LIMIT_EXCEEDED", "request_limit", "Failed: Salesforce refuses the login for now (REQUEST_LIMIT_EXCEEDED"),
     ("LOGIN_RATE_EXCEEDED", "request_limit", "at most 3,600 logins an hour"),
 ])
@@ -113,3 +115,38 @@ def test_refusals_and_limits_are_not_retried_and_say_what_they_are(sf_bot: Runni
     assert len(_logins(salesforce)) == 1
     assert latest_run(sf_bot)[0].failure_kind == kind
     assert words in sf_bot.ask("status", user_id=MEMBER).splitlines()[0]
+
+
+# Advice that fits only a password or token the user can re-enter: wrong for an expired password or the org.
+TOKEN_ADVICE = "Reset My Security Token"
+
+
+@pytest.mark.parametrize("code", [
+    "INVALID_LOGIN", "LOGIN_MUST_USE_SECURITY_TOKEN", "INVALID_OPERATION_WITH_EXPIRED_PASSWORD", "PASSWORD_LOCKOUT",
+    "INACTIVE_OWNER_OR_USER", "API_DISABLED_FOR_ORG", "ORG_LOCKED", "INSUFFICIENT_ACCESS",
+    "API_CURRENTLY_DISABLED", "REQUEST_LIMIT_EXCEEDED",
+])
+def test_a_refused_login_gets_one_advice_once_in_the_alert_and_the_status(
+    alert_bot: RunningBot, salesforce: SalesforceSimulator, code: str
+) -> None:
+    start_sync(alert_bot)
+    quick = quick_retries(alert_bot, backoff=BACKOFF)
+    assert cycle(alert_bot, quick).status == "succeeded"
+    salesforce.set_login_fault(DEFAULT_USERNAME, code)
+    assert cycle(alert_bot, quick).status == "failed"
+    kind = latest_run(alert_bot)[0].failure_kind
+    advice = MSG.failure_advice[kind]
+    status = alert_bot.ask("status", user_id=MEMBER)
+    posts = _failure_posts(alert_bot)
+    assert len(posts) == 1
+    for said in (status, posts[0]):
+        # Salesforce's code quoted once, one "What to do", and the advice for this kind only.
+        assert said.count(code) == 1
+        assert said.count("What to do") == 1 and said.count(advice) == 1
+        others = [text for name, text in MSG.failure_advice.items() if name != kind]
+        assert not any(text in said for text in others)
+        assert said.count("/sync credentials") <= 1
+    # The channel post speaks to a channel: no "here" written for the modal.
+    assert " here" not in posts[0]
+    if code == "INVALID_OPERATION_WITH_EXPIRED_PASSWORD" or kind in ("no_api", "org_locked"):
+        assert TOKEN_ADVICE not in status and TOKEN_ADVICE not in posts[0]

@@ -38,25 +38,27 @@ class _Meaning:
     text: str  # may hold {answer}: the code and Salesforce's message
     field: str = "username"
     kind: Literal["refused", "limit", "unavailable"] = "refused"
+    failure: str = "login"  # the FailureKind a sync cycle records for a refusal: its advice fixes it
 
 
 _UNAVAILABLE = _Meaning(MSG.login_unavailable, kind="unavailable")
 _FAULTS: dict[str, _Meaning] = {
     # The credentials, or the user they belong to.
     "INVALID_LOGIN": _Meaning(MSG.login_invalid, "password"),
-    "INVALID_OPERATION_WITH_EXPIRED_PASSWORD": _Meaning(MSG.login_password_expired, "password"),
+    "INVALID_OPERATION_WITH_EXPIRED_PASSWORD": _Meaning(MSG.login_password_expired, "password",
+                                                        failure="password_expired"),
     "LOGIN_MUST_USE_SECURITY_TOKEN": _Meaning(MSG.login_token_required, "security_token"),
-    "PASSWORD_LOCKOUT": _Meaning(MSG.login_locked_out, "password"),
-    "INACTIVE_OWNER_OR_USER": _Meaning(MSG.login_user_inactive),
-    "USER_NOT_ACTIVE": _Meaning(MSG.login_user_inactive),
+    "PASSWORD_LOCKOUT": _Meaning(MSG.login_locked_out, "password", failure="locked_out"),
+    "INACTIVE_OWNER_OR_USER": _Meaning(MSG.login_user_inactive, failure="user_inactive"),
+    "USER_NOT_ACTIVE": _Meaning(MSG.login_user_inactive, failure="user_inactive"),
     "INVALID_SSO_GATEWAY_URL": _Meaning(MSG.login_sso),
     # The org, or what its settings let the user do.
-    "API_DISABLED_FOR_ORG": _Meaning(MSG.login_api_disabled),
-    "API_CURRENTLY_DISABLED": _Meaning(MSG.login_api_disabled),
-    "ORG_LOCKED": _Meaning(MSG.login_org_locked),
-    "INSUFFICIENT_ACCESS": _Meaning(MSG.login_no_api_access),
-    "LOGIN_DURING_RESTRICTED_DOMAIN": _Meaning(MSG.login_restricted_ip),
-    "LOGIN_DURING_RESTRICTED_TIME": _Meaning(MSG.login_restricted_hours),
+    "API_DISABLED_FOR_ORG": _Meaning(MSG.login_api_disabled, failure="no_api"),
+    "API_CURRENTLY_DISABLED": _Meaning(MSG.login_api_disabled, failure="no_api"),
+    "ORG_LOCKED": _Meaning(MSG.login_org_locked, failure="org_locked"),
+    "INSUFFICIENT_ACCESS": _Meaning(MSG.login_no_api_access, failure="no_api"),
+    "LOGIN_DURING_RESTRICTED_DOMAIN": _Meaning(MSG.login_restricted_ip, failure="login_restricted"),
+    "LOGIN_DURING_RESTRICTED_TIME": _Meaning(MSG.login_restricted_hours, failure="login_restricted"),
     # Limits: they pass by themselves, but asking again at once only adds to them.
     "REQUEST_LIMIT_EXCEEDED": _Meaning(MSG.login_request_limit, kind="limit"),
     "LOGIN_RATE_EXCEEDED": _Meaning(MSG.login_rate_exceeded, kind="limit"),
@@ -83,7 +85,8 @@ def login_error(code: str | int | None, message: str | None, *, sandbox: bool | 
         if code >= 500:
             status = MSG.login_answer_status.format(status=code)
             return SalesforceUnavailable(MSG.login_unavailable.format(answer=status))
-        return LoginFailed(MSG.login_refused.format(code=code), code=str(code), field="username")
+        return LoginFailed(MSG.login_refused.format(code=code), code=str(code), field="username",
+                           answer=MSG.login_answer_status.format(status=code))
     words = _first_line(message)
     answer = MSG.login_answer_fault.format(code=code, message=words) if words else code
     meaning = _FAULTS.get(code)
@@ -92,7 +95,7 @@ def login_error(code: str | int | None, message: str | None, *, sandbox: bool | 
         # A fault this table does not know is still Salesforce's verdict: said in its words, not retried.
         text = (MSG.login_refused_because.format(code=code, message=words) if words
                 else MSG.login_refused.format(code=code))
-        return LoginFailed(text, code=code, field="username")
+        return LoginFailed(text, code=code, field="username", answer=answer)
     text = meaning.text.format(answer=answer)
     if meaning.kind == "unavailable":
         return SalesforceUnavailable(text)
@@ -101,7 +104,7 @@ def login_error(code: str | int | None, message: str | None, *, sandbox: bool | 
     if code == "INVALID_LOGIN" and sandbox is not None:
         # A sandbox user at login.salesforce.com (or the reverse) fails just like a bad password.
         text += " " + (MSG.login_hint_sandbox if sandbox else MSG.login_hint_production)
-    return LoginFailed(text, code=code, field=meaning.field)
+    return LoginFailed(text, code=code, field=meaning.field, answer=answer, kind=meaning.failure)
 
 
 def _first_line(message: str | None) -> str:

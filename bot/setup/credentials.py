@@ -20,6 +20,7 @@ from bot.messages import MSG
 from bot.runtime import Services
 from bot.salesforce.gateway import OrgInfo, SalesforceConnection
 from bot.setup import progress
+from bot.sync.failures import kind_of
 from storage import catalog, workspaces
 from storage.crypto import LoginSecret
 from storage.models import SalesforceCredentials
@@ -166,7 +167,9 @@ def connect(services: Services, team_id: str, *, for_sync: bool = False) -> Sale
             for_sync=for_sync,
         )
     except LoginFailed as exc:
-        raise LoginFailed(MSG.stored_login_failed.format(reason=exc), code=exc.code, field=exc.field) from None
+        # Said to whoever ran a command, outside the modal: Salesforce's words and the advice for its kind.
+        text = MSG.stored_login_failed.format(answer=exc.answer, advice=MSG.failure_advice[kind_of(exc)])
+        raise LoginFailed(text, code=exc.code, field=exc.field, answer=exc.answer, kind=exc.kind) from None
 
 
 def key_problem(services: Services) -> str | None:

@@ -55,6 +55,8 @@ class ObjectSummary:
     unsyncable: int
     # False once SYNCBOT_OBJECTS no longer names the object.
     configured: bool = True
+    # The fields behind ``unsyncable``: (field name, why it can't be synced).
+    unsyncable_fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def gets_table(self) -> bool:
@@ -222,6 +224,8 @@ def summaries(services: Services, team_id: str) -> list[ObjectSummary]:
                 hidden=sum(1 for f in fields if f.hidden),
                 unsyncable=sum(1 for f in fields if f.unsyncable_reason and not f.hidden),
                 configured=obj.object_name.lower() in configured,
+                unsyncable_fields=tuple((f.field_name, f.unsyncable_reason or "") for f in fields
+                                        if f.unsyncable_reason and not f.hidden),
             )
         )
     return result

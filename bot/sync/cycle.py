@@ -36,7 +36,7 @@ from bot.salesforce.usage import ApiUsage, past_quota
 from bot.setup.credentials import connect
 from bot.sync import plan as plans
 from bot.sync.drift_checks import DriftChecks
-from bot.sync.failures import FailureKind, kind_of
+from bot.sync.failures import FailureKind, failure_words, kind_of
 from bot.sync.object_sync import ObjectContext, ObjectSync
 from bot.sync.plan import ObjectPlan, read_from
 from storage import catalog, cursors, runs, schedule
@@ -97,7 +97,8 @@ class _Cycle:
         try:
             self._sync_all()
             if self.table_failures:
-                status, error, kind = "failed", str(self.table_failures[0]), kind_of(self.table_failures[0])
+                first = self.table_failures[0]
+                status, error, kind = "failed", failure_words(first), kind_of(first)
             elif self.broken_objects:
                 status, kind = "failed", FailureKind.INTERNAL
                 error = MSG.sync_objects_internal.format(objects=", ".join(self.broken_objects))
@@ -110,7 +111,7 @@ class _Cycle:
             if isinstance(exc, LockLost):
                 log.warning("sync cycle %d of team %s lost its lock connection; stopped", self.run_id, self.team_id)
         except SyncbotError as exc:
-            status, error, kind = "failed", str(exc), kind_of(exc)
+            status, error, kind = "failed", failure_words(exc), kind_of(exc)
             log.warning("sync cycle %d of team %s failed: %s", self.run_id, self.team_id, kind)
             self._job_error(None, str(exc))
         except Exception:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.messages import MSG
 from bot.read_guard import ReadKind
 from bot.setup import fields as field_setup
-from bot.setup.fields import FieldView, Overview
+from bot.setup.fields import FieldView, ObjectSummary, Overview
 from handlers.blocks import Block, context, line_sections, section
 from handlers.commands import Invocation, Reply, subcommand
 from handlers.mrkdwn import escaped
@@ -24,7 +24,8 @@ def summary_lines(overview: Overview) -> list[str]:
         if not obj.available:
             lines.append(MSG.fields_object_unavailable.format(name=obj.name))
             continue
-        extra = MSG.fields_unsyncable_count.format(count=obj.unsyncable) if obj.unsyncable else ""
+        extra = (MSG.fields_unsyncable_count.format(count=obj.unsyncable, fields=_unsyncable(obj))
+                 if obj.unsyncable else "")
         lines.append(
             MSG.fields_object_line.format(
                 name=obj.name, table=obj.table, visible=obj.visible, hidden=obj.hidden, extra=extra
@@ -33,6 +34,15 @@ def summary_lines(overview: Overview) -> list[str]:
     lines.extend(MSG.fields_object_dropped.format(name=name) for name in overview.dropped)
     lines.extend(MSG.fields_object_added_late.format(name=name) for name in overview.missing)
     return lines
+
+
+def _unsyncable(obj: ObjectSummary) -> str:
+    """``Address`` (compound field: ...); fields that share a reason are named together."""
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in obj.unsyncable_fields:
+        by_reason.setdefault(reason, []).append(f"`{name}`")
+    return "; ".join(MSG.fields_unsyncable_reason.format(fields=", ".join(names), reason=reason)
+                     for reason, names in by_reason.items())
 
 
 def field_line(view: FieldView) -> str:

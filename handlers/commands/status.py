@@ -35,6 +35,8 @@ def status_lines(current: SyncStatus) -> list[str]:
         lines.append(MSG.status_next.format(step=state.next_step.value))
     if current.state is SyncState.IN_PROGRESS:
         lines += [_progress_line(item) for item in current.running]
+        if current.waiting:
+            lines.append(MSG.status_waiting.format(objects=", ".join(current.waiting)))
         if current.running_since:
             lines.append(MSG.status_running_since.format(when=slack_date(current.running_since)))
         if current.last_synced_at is None:
