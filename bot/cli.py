@@ -174,13 +174,13 @@ def _serve(args: argparse.Namespace) -> int:
         # waitress ends its loop on SystemExit, open keep-alive connections or not.
         signal.signal(signal.SIGTERM, _exit_on_signal)
         signal.signal(signal.SIGINT, _exit_on_signal)
-        with BotTokenCheck(settings).in_background(on_refused=stop_refused):
-            log.info("syncbot serving on %s:%s", args.host, server.effective_port)
-            with scheduler_running(services, enabled=not args.no_scheduler):
-                try:
+        try:
+            with BotTokenCheck(settings).in_background(on_refused=stop_refused):
+                log.info("syncbot serving on %s:%s", args.host, server.effective_port)
+                with scheduler_running(services, enabled=not args.no_scheduler):
                     serve_until_closed(server)
-                except SystemExit:
-                    pass  # SIGTERM or SIGINT: the scheduler and the database are closed below
+        except SystemExit:
+            pass  # SIGTERM or SIGINT, while serving or still starting: the blocks above closed what they opened
         if refused:
             raise refused[0]
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -133,6 +134,23 @@ def test_a_slack_host_that_does_not_resolve_is_one_line_for_serve_and_socket(tmp
                             warning), warning
         assert bot.lines[-1] == f"INFO syncbot: syncbot {command[0]} stopped"
         assert not any("Traceback" in line or "URLError" in line for line in bot.lines), bot.lines
+
+
+def test_serve_stopped_while_it_waits_for_slack_stops_cleanly(tmp_path: Path) -> None:
+    # A Slack that takes the connection and never answers: the start-up question hangs.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        silent.settimeout(30)
+        api_url = f"http://127.0.0.1:{silent.getsockname()[1]}/api/"
+        with syncbot("serve", "--host", "127.0.0.1", "--port", str(free_port()), env=_env(tmp_path, api_url)) as bot:
+            connection, _ = silent.accept()  # syncbot is asking now
+            started = time.monotonic()
+            assert bot.stop() == 0
+            connection.close()
+    assert time.monotonic() - started < 8  # it did not wait for the question's 10 s timeout
+    assert bot.lines[-1] == "INFO syncbot: syncbot serve stopped"
+    assert not any("Traceback" in line for line in bot.lines), bot.lines
 
 
 def test_socket_waits_for_slack_then_connects(tmp_path: Path) -> None:
