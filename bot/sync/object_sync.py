@@ -300,7 +300,9 @@ class ObjectSync:
                 cursors.bulk_page_written(session, self.ctx.team_id, self.plan.object_name,
                                           next_locator=raw.next_locator, rows=raw.page_rows, total=total)
 
-        self._commit(batch, after=written, writer=reader.writer)
+        # Batches that record nothing beyond their rows commit without ``after`` (and so
+        # without the lock confirmation a cursor's move takes).
+        self._commit(batch, after=written if raw.page_end or reader.missing else None, writer=reader.writer)
 
     def _header_reader(self, header: list[str]) -> "_HeaderReader":
         """Read a job by its own header: a job resumed after a field was added (or came back
